@@ -1,0 +1,52 @@
+/**
+ * The Hono application: request context, the service API under /v1 (documented by the OpenAPI
+ * document generated from its own schemas), the recipient plane under /d and /s, and errors.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { registerAuditRoutes } from "./audit/routes.ts";
+import type { HonoEnv } from "./env.ts";
+import { handleError, problemResponse, validationHook } from "./http/errors.ts";
+import { ApiError } from "./http/problems.ts";
+import { requestContext } from "./http/request-context.ts";
+import { requireApiKey } from "./identity/api-keys.ts";
+import { registerLinkRoutes } from "./links/routes.ts";
+import { registerObjectRoutes } from "./objects/routes.ts";
+import { registerRecipientRoutes } from "./recipient/routes.ts";
+
+export function createApp() {
+  const app = new OpenAPIHono<HonoEnv>({ defaultHook: validationHook });
+  app.use("*", requestContext());
+
+  const api = new OpenAPIHono<HonoEnv>({ defaultHook: validationHook });
+  api.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "A Portcullis API key: pcl.<key id>.<secret>",
+  });
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Portcullis API",
+      version: "1.0.0",
+      description: "Publish immutable file versions and issue narrow, audited download links.",
+    },
+    security: [{ apiKey: [] }],
+  });
+  api.use("*", async (c, next) => {
+    if (c.req.path.endsWith("/openapi.json")) return next();
+    return requireApiKey()(c, next);
+  });
+  registerObjectRoutes(api);
+  registerLinkRoutes(api);
+  registerAuditRoutes(api);
+  app.route("/v1", api);
+
+  registerRecipientRoutes(app);
+
+  app.get("/", (c) =>
+    c.json({ service: "portcullis", api: "/v1", openapi: "/v1/openapi.json" }),
+  );
+  app.notFound((c) => problemResponse(c, new ApiError("not_found", "No such route.")));
+  app.onError(handleError);
+  return app;
+}

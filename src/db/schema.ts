@@ -1,0 +1,127 @@
+/**
+ * The D1 record: tenants, credentials, objects, versions, links and the audit log.
+ *
+ * Every row carries its tenant id and every query filters by the caller's tenant. The live,
+ * mutable state of a link (uses, sessions, revocation) is owned by its LinkGuard Durable Object;
+ * the `links` table holds what was issued, for listing and bulk operations.
+ */
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    /** The person or service the key belongs to; the audit records it as the actor. */
+    principal: text("principal").notNull(),
+    /** Hex sha256 of the whole key. Keys are 256-bit random, so a fast hash is enough. */
+    secretHash: text("secret_hash").notNull(),
+    /** JSON array of scope names. */
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("api_keys_tenant").on(t.tenantId)],
+);
+
+export const objects = sqliteTable(
+  "objects",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    name: text("name").notNull(),
+    class: text("class").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("objects_tenant_name").on(t.tenantId, t.name)],
+);
+
+export const versions = sqliteTable(
+  "versions",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    objectId: text("object_id")
+      .notNull()
+      .references(() => objects.id),
+    /** 1, 2, 3… within the object, in publish order. */
+    number: integer("number").notNull(),
+    storageKey: text("storage_key").notNull(),
+    filename: text("filename").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    modelVersion: text("model_version"),
+    trainingWindow: text("training_window"),
+    recipientGroup: text("recipient_group"),
+    labels: text("labels", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    publishedBy: text("published_by").notNull(),
+    publishedAt: integer("published_at").notNull(),
+    /** When the retention sweep may delete the bytes; null keeps them. */
+    retainUntil: integer("retain_until"),
+    purgedAt: integer("purged_at"),
+  },
+  (t) => [
+    uniqueIndex("versions_object_number").on(t.objectId, t.number),
+    index("versions_tenant").on(t.tenantId),
+    index("versions_retention").on(t.retainUntil),
+  ],
+);
+
+export const links = sqliteTable(
+  "links",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    versionId: text("version_id")
+      .notNull()
+      .references(() => versions.id),
+    class: text("class").notNull(),
+    maxUses: integer("max_uses").notNull(),
+    recipientEmail: text("recipient_email"),
+    issuedBy: text("issued_by").notNull(),
+    issuedAt: integer("issued_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("links_tenant_version").on(t.tenantId, t.versionId)],
+);
+
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: text("id").primaryKey(),
+    occurredAt: integer("occurred_at").notNull(),
+    /** Null only for denials of tokens that could not be attributed to any link. */
+    tenantId: text("tenant_id"),
+    linkId: text("link_id"),
+    versionId: text("version_id"),
+    action: text("action").notNull(),
+    outcome: text("outcome").notNull(),
+    reason: text("reason"),
+    actor: text("actor"),
+    clientIp: text("client_ip"),
+    country: text("country"),
+    userAgent: text("user_agent"),
+    bytesServed: integer("bytes_served"),
+    requestId: text("request_id"),
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index("audit_tenant_time").on(t.tenantId, t.occurredAt, t.id),
+    index("audit_tenant_link").on(t.tenantId, t.linkId, t.occurredAt),
+    index("audit_tenant_version").on(t.tenantId, t.versionId, t.occurredAt),
+  ],
+);
+
+export const schema = { tenants, apiKeys, objects, versions, links, auditEvents };

@@ -1,0 +1,217 @@
+/**
+ * LinkGuard's own SQLite storage: the link, its download sessions and the audit outbox.
+ * All reads and writes are synchronous, so a decision and its audit event land in one
+ * transaction with no await between the check and the write.
+ */
+import type { AuditEvent } from "../audit/events.ts";
+import type { LinkRecord } from "./model.ts";
+import type { ByteInterval } from "./served-ranges.ts";
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS link (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    uses_spent INTEGER NOT NULL DEFAULT 0,
+    revoked_at INTEGER,
+    revoked_reason TEXT
+  );
+  CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    opened_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    served TEXT NOT NULL DEFAULT '[]',
+    bytes_served INTEGER NOT NULL DEFAULT 0,
+    completed_at INTEGER,
+    ended_at INTEGER,
+    ended_reason TEXT
+  );
+  CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    event TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    recorded INTEGER NOT NULL DEFAULT 0,
+    published INTEGER NOT NULL DEFAULT 0
+  );
+`;
+
+export interface LinkRow {
+  record: LinkRecord;
+  usesSpent: number;
+  revokedAt: number | null;
+}
+
+export interface SessionRow {
+  id: string;
+  openedAt: number;
+  expiresAt: number;
+  served: ByteInterval[];
+  bytesServed: number;
+  completedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface OutboxRow {
+  id: string;
+  event: AuditEvent;
+  attempts: number;
+  recorded: boolean;
+  published: boolean;
+}
+
+export class GuardStore {
+  readonly #sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+    this.#sql.exec(SCHEMA);
+  }
+
+  link(): LinkRow | null {
+    const row = this.#sql
+      .exec<{ record: string; uses_spent: number; revoked_at: number | null }>(
+        "SELECT record, uses_spent, revoked_at FROM link LIMIT 1",
+      )
+      .toArray()[0];
+    if (!row) return null;
+    return {
+      record: JSON.parse(row.record) as LinkRecord,
+      usesSpent: row.uses_spent,
+      revokedAt: row.revoked_at,
+    };
+  }
+
+  insertLink(record: LinkRecord): void {
+    this.#sql.exec("INSERT INTO link (id, record) VALUES (?, ?)", record.linkId, JSON.stringify(record));
+  }
+
+  setUsesSpent(usesSpent: number): void {
+    this.#sql.exec("UPDATE link SET uses_spent = ?", usesSpent);
+  }
+
+  markRevoked(at: number, reason: string): void {
+    this.#sql.exec("UPDATE link SET revoked_at = ?, revoked_reason = ?", at, reason);
+  }
+
+  session(id: string): SessionRow | null {
+    const row = this.#sql
+      .exec<{
+        id: string;
+        opened_at: number;
+        expires_at: number;
+        served: string;
+        bytes_served: number;
+        completed_at: number | null;
+        ended_at: number | null;
+      }>("SELECT * FROM sessions WHERE id = ?", id)
+      .toArray()[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      openedAt: row.opened_at,
+      expiresAt: row.expires_at,
+      served: JSON.parse(row.served) as ByteInterval[],
+      bytesServed: row.bytes_served,
+      completedAt: row.completed_at,
+      endedAt: row.ended_at,
+    };
+  }
+
+  openSessions(): SessionRow[] {
+    const ids = this.#sql
+      .exec<{ id: string }>("SELECT id FROM sessions WHERE ended_at IS NULL ORDER BY expires_at")
+      .toArray();
+    return ids.map(({ id }) => this.session(id)).filter((row) => row !== null);
+  }
+
+  insertSession(id: string, openedAt: number, expiresAt: number): void {
+    this.#sql.exec(
+      "INSERT INTO sessions (id, opened_at, expires_at) VALUES (?, ?, ?)",
+      id,
+      openedAt,
+      expiresAt,
+    );
+  }
+
+  updateServed(id: string, served: readonly ByteInterval[], bytesServed: number): void {
+    this.#sql.exec(
+      "UPDATE sessions SET served = ?, bytes_served = ? WHERE id = ?",
+      JSON.stringify(served),
+      bytesServed,
+      id,
+    );
+  }
+
+  markCompleted(id: string, at: number): void {
+    this.#sql.exec("UPDATE sessions SET completed_at = ?, ended_at = ?, ended_reason = 'completed' WHERE id = ?", at, at, id);
+  }
+
+  endSession(id: string, at: number, reason: string): void {
+    this.#sql.exec(
+      "UPDATE sessions SET ended_at = ?, ended_reason = ? WHERE id = ? AND ended_at IS NULL",
+      at,
+      reason,
+      id,
+    );
+  }
+
+  enqueue(event: AuditEvent): void {
+    this.#sql.exec(
+      "INSERT INTO outbox (id, event, next_attempt_at) VALUES (?, ?, ?)",
+      event.id,
+      JSON.stringify(event),
+      event.occurredAt,
+    );
+  }
+
+  dueOutbox(now: number, limit: number): OutboxRow[] {
+    return this.#sql
+      .exec<{ id: string; event: string; attempts: number; recorded: number; published: number }>(
+        "SELECT id, event, attempts, recorded, published FROM outbox WHERE next_attempt_at <= ? ORDER BY rowid LIMIT ?",
+        now,
+        limit,
+      )
+      .toArray()
+      .map((row) => ({
+        id: row.id,
+        event: JSON.parse(row.event) as AuditEvent,
+        attempts: row.attempts,
+        recorded: row.recorded === 1,
+        published: row.published === 1,
+      }));
+  }
+
+  markRecorded(ids: readonly string[]): void {
+    for (const id of ids) this.#sql.exec("UPDATE outbox SET recorded = 1 WHERE id = ?", id);
+  }
+
+  markPublished(ids: readonly string[]): void {
+    for (const id of ids) this.#sql.exec("UPDATE outbox SET published = 1 WHERE id = ?", id);
+  }
+
+  removeDelivered(): void {
+    this.#sql.exec("DELETE FROM outbox WHERE recorded = 1 AND published = 1");
+  }
+
+  postpone(ids: readonly string[], attempts: number, nextAttemptAt: number): void {
+    for (const id of ids) {
+      this.#sql.exec(
+        "UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?",
+        attempts,
+        nextAttemptAt,
+        id,
+      );
+    }
+  }
+
+  pendingOutboxCount(): number {
+    return this.#sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+  }
+
+  nextOutboxAttempt(): number | null {
+    const row = this.#sql
+      .exec<{ at: number | null }>("SELECT min(next_attempt_at) AS at FROM outbox")
+      .one();
+    return row.at;
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * LinkGuard: the Durable Object that owns one link (named by its link id).
+ *
+ * Responsibilities:
+ * - decide every access to the link in a single call: view, confirm (spend a use and open a
+ *   download session), authorise a session fetch, revoke;
+ * - track which bytes each session has served, and record completion exactly once;
+ * - write each decision's audit event to its outbox in the same transaction as the decision,
+ *   then deliver the outbox to D1 and the events queue from an alarm, retrying with backoff.
+ *
+ * Because a Durable Object runs one call at a time and every check-then-write below is
+ * synchronous, concurrent confirmations of a one-time link cannot both succeed.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { buildAuditEvent, type AuditEvent } from "../audit/events.ts";
+import { deliverOutbox, type EventSink, liveEventSink } from "./outbox.ts";
+import { GuardStore, type SessionRow } from "./guard-store.ts";
+import { newId } from "../ids.ts";
+import {
+  type ConfirmResult,
+  type DenialCode,
+  type FetchAuthorization,
+  type GuardOrigin,
+  type LinkRecord,
+  type LinkState,
+  type LinkView,
+  linkStatus,
+  STATUS_DENIAL,
+} from "./model.ts";
+import { addInterval, coversWholeFile, distinctBytes } from "./served-ranges.ts";
+
+export class LinkGuard extends DurableObject<Env> {
+  readonly #store: GuardStore;
+  /** Where the outbox goes; tests swap it to simulate an unavailable D1. */
+  sink: EventSink;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#store = new GuardStore(ctx.storage.sql);
+    this.sink = liveEventSink(env);
+  }
+
+  /** Stores a newly issued link. Idempotent: issuing the same link id twice keeps the first. */
+  async issue(record: LinkRecord, origin: GuardOrigin): Promise<LinkState> {
+    this.ctx.storage.transactionSync(() => {
+      if (this.#store.link()) return;
+      this.#store.insertLink(record);
+      this.#audit(record, origin, {
+        action: "link.issued",
+        outcome: "succeeded",
+        detail: { maxUses: record.maxUses, expiresAt: record.expiresAt, class: record.class },
+      });
+    });
+    await this.#scheduleAlarm();
+    return this.#requireState();
+  }
+
+  /** The link's state for its landing page; records the view and never spends a use. */
+  async view(origin: GuardOrigin, now = Date.now()): Promise<LinkView | null> {
+    const link = this.#store.link();
+    if (!link) return null;
+
+    const denial = this.#denialFor(link.record, link.usesSpent, link.revokedAt, now);
+    this.ctx.storage.transactionSync(() => {
+      this.#audit(link.record, origin, {
+        action: "link.viewed",
+        outcome: denial ? "denied" : "allowed",
+        reason: denial,
+      });
+    });
+    await this.#scheduleAlarm();
+    return { state: this.#requireState(now), record: link.record, denial };
+  }
+
+  /** Spends one use and opens a download session, or refuses with a reason. */
+  async confirm(origin: GuardOrigin, now = Date.now()): Promise<ConfirmResult | null> {
+    const link = this.#store.link();
+    if (!link) return null;
+
+    const result = this.ctx.storage.transactionSync((): ConfirmResult => {
+      const denial = this.#denialFor(link.record, link.usesSpent, link.revokedAt, now);
+      if (denial) {
+        this.#audit(link.record, origin, { action: "download.denied", outcome: "denied", reason: denial });
+        return { allowed: false, code: denial };
+      }
+
+      const sessionId = newId("session");
+      const sessionExpiresAt = now + link.record.sessionGraceSeconds * 1000;
+      this.#store.setUsesSpent(link.usesSpent + 1);
+      this.#store.insertSession(sessionId, now, sessionExpiresAt);
+      this.#audit(link.record, origin, {
+        action: "download.started",
+        outcome: "allowed",
+        detail: { use: link.usesSpent + 1, maxUses: link.record.maxUses, sessionExpiresAt },
+      });
+      return { allowed: true, sessionId, sessionExpiresAt };
+    });
+    await this.#scheduleAlarm();
+    return result;
+  }
+
+  /** Whether a request under a download session may be served now. */
+  async authorizeFetch(
+    sessionId: string,
+    origin: GuardOrigin,
+    now = Date.now(),
+  ): Promise<FetchAuthorization> {
+    const link = this.#store.link();
+    const session = this.#store.session(sessionId);
+    if (!link || !session) return { allowed: false, code: "session_ended" };
+
+    let code: DenialCode | null = null;
+    if (link.revokedAt !== null) code = "link_revoked";
+    else if (session.endedAt !== null && session.completedAt === null) code = "session_ended";
+    else if (now >= session.expiresAt) code = "session_ended";
+    if (code === null) return { allowed: true, file: link.record.file, tenantId: link.record.tenantId };
+
+    const denial = code;
+    this.ctx.storage.transactionSync(() => {
+      this.#audit(link.record, origin, {
+        action: "download.denied",
+        outcome: "denied",
+        reason: denial,
+        detail: { stage: "session" },
+      });
+    });
+    await this.#scheduleAlarm();
+    return { allowed: false, code: denial };
+  }
+
+  /**
+   * Records that bytes [start, end) reached the client under a session. The first time the
+   * session's bytes cover the whole file, the download is recorded as completed, once.
+   */
+  async recordDelivery(sessionId: string, start: number, end: number, origin: GuardOrigin) {
+    const link = this.#store.link();
+    const session = this.#store.session(sessionId);
+    if (!link || !session) return;
+
+    this.ctx.storage.transactionSync(() => {
+      const served = addInterval(session.served, start, end);
+      const bytesServed = session.bytesServed + Math.max(0, end - start);
+      this.#store.updateServed(sessionId, served, bytesServed);
+      if (session.completedAt !== null || !coversWholeFile(served, link.record.file.size)) return;
+
+      const now = Date.now();
+      this.#store.markCompleted(sessionId, now);
+      this.#audit(link.record, origin, {
+        action: "download.completed",
+        outcome: "succeeded",
+        bytesServed,
+        detail: { distinctBytes: distinctBytes(served) },
+      });
+    });
+    await this.#scheduleAlarm();
+  }
+
+  /**
+   * Gives back the use a session spent when storage failed before any byte was served, so a
+   * recipient never loses a use to our failure. Returns whether the use was given back.
+   */
+  async returnUse(sessionId: string, origin: GuardOrigin, failure: string): Promise<boolean> {
+    const link = this.#store.link();
+    const session = this.#store.session(sessionId);
+    if (!link || !session || session.bytesServed > 0 || session.endedAt !== null) return false;
+
+    this.ctx.storage.transactionSync(() => {
+      this.#store.setUsesSpent(Math.max(0, link.usesSpent - 1));
+      this.#store.endSession(sessionId, Date.now(), "storage_failed");
+      this.#audit(link.record, origin, {
+        action: "download.use_returned",
+        outcome: "failed",
+        reason: "storage_unavailable",
+        detail: { failure },
+      });
+    });
+    await this.#scheduleAlarm();
+    return true;
+  }
+
+  /** Revokes the link and ends its open sessions at once. Revoking twice changes nothing. */
+  async revoke(origin: GuardOrigin, reason = "revoked_by_issuer"): Promise<LinkState | null> {
+    const link = this.#store.link();
+    if (!link) return null;
+    if (link.revokedAt !== null) return this.#requireState();
+
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.#store.markRevoked(now, reason);
+      const ended = this.#store.openSessions();
+      for (const session of ended) this.#store.endSession(session.id, now, "revoked");
+      this.#audit(link.record, origin, {
+        action: "link.revoked",
+        outcome: "succeeded",
+        reason,
+        detail: { sessionsEnded: ended.length },
+      });
+    });
+    await this.#scheduleAlarm();
+    return this.#requireState(now);
+  }
+
+  async state(now = Date.now()): Promise<LinkState | null> {
+    return this.#store.link() ? this.#requireState(now) : null;
+  }
+
+  /** Delivers due outbox events, closes sessions whose window passed, then re-arms itself. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.#closeLapsedSessions(now);
+    await deliverOutbox(this.#store, this.sink, now);
+    await this.#scheduleAlarm();
+  }
+
+  /** How many audit events are still waiting for delivery (for tests and diagnostics). */
+  async pendingEvents(): Promise<number> {
+    return this.#store.pendingOutboxCount();
+  }
+
+  #closeLapsedSessions(now: number): void {
+    const link = this.#store.link();
+    if (!link) return;
+    const lapsed = this.#store.openSessions().filter((session) => session.expiresAt <= now);
+    if (lapsed.length === 0) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const session of lapsed) this.#recordInterruption(link.record, session, now);
+    });
+  }
+
+  #recordInterruption(record: LinkRecord, session: SessionRow, now: number): void {
+    this.#store.endSession(session.id, now, "lapsed");
+    this.#audit(record, { actor: "system", client: null, requestId: null }, {
+      action: "download.interrupted",
+      outcome: "failed",
+      reason: "session_lapsed",
+      bytesServed: session.bytesServed,
+      detail: { distinctBytes: distinctBytes(session.served), size: record.file.size },
+    });
+  }
+
+  #denialFor(record: LinkRecord, usesSpent: number, revokedAt: number | null, now: number) {
+    const status = linkStatus(record, usesSpent, revokedAt, now);
+    if (status !== "active") return STATUS_DENIAL[status];
+    // Recipient identity is not established yet, so a bound link cannot be opened by anyone.
+    if (record.recipientEmail !== null) return "identity_required";
+    return null;
+  }
+
+  #audit(
+    record: LinkRecord,
+    origin: GuardOrigin,
+    fields: Omit<Parameters<typeof buildAuditEvent>[0], "tenantId" | "linkId" | "versionId">,
+  ): AuditEvent {
+    const event = buildAuditEvent(
+      { ...fields, tenantId: record.tenantId, linkId: record.linkId, versionId: record.file.versionId },
+      origin,
+    );
+    this.#store.enqueue(event);
+    return event;
+  }
+
+  #requireState(now = Date.now()): LinkState {
+    const link = this.#store.link();
+    if (!link) throw new Error("LinkGuard has no link");
+    const status = linkStatus(link.record, link.usesSpent, link.revokedAt, now);
+    return {
+      linkId: link.record.linkId,
+      status,
+      usesSpent: link.usesSpent,
+      maxUses: link.record.maxUses,
+      usesLeft: Math.max(0, link.record.maxUses - link.usesSpent),
+      expiresAt: link.record.expiresAt,
+      revokedAt: link.revokedAt,
+      openSessions: this.#store.openSessions().length,
+    };
+  }
+
+  /** Arms the alarm for the earliest pending work: outbox delivery or a session's end. */
+  async #scheduleAlarm(): Promise<void> {
+    const candidates = [
+      this.#store.nextOutboxAttempt(),
+      this.#store.openSessions()[0]?.expiresAt ?? null,
+    ].filter((at): at is number => at !== null);
+    if (candidates.length === 0) return;
+
+    const wanted = Math.min(...candidates);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || wanted < current) await this.ctx.storage.setAlarm(wanted);
+  }
+}
