@@ -1,0 +1,159 @@
+/**
+ * First-boot bootstrap for local development, safe to run on every `npm start`:
+ *
+ * 1. gives `.dev.vars` an Ed25519 link-signing key when it has none;
+ * 2. applies the D1 migrations to the local database under `.wrangler/state`;
+ * 3. makes sure a development tenant and an all-scopes API key exist there, and that
+ *    `.portcullis/dev.json` (mode 0600) holds that key for the CLI and for tests.
+ *
+ * Each step checks before it writes, so a second run changes nothing. When the local database
+ * was wiped but dev.json survived, the same key is registered again rather than replaced, so
+ * anything already configured with it keeps working.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { exportJWK, generateKeyPair } from "jose";
+import { generateApiKey, SCOPES, sha256Hex } from "../src/identity/api-keys.ts";
+import { newId, randomBase64Url } from "../src/ids.ts";
+
+const ROOT = dirname(import.meta.dirname);
+const DEV_VARS = join(ROOT, ".dev.vars");
+const DEV_JSON = join(ROOT, ".portcullis", "dev.json");
+const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
+const DEV_URL = "http://127.0.0.1:8787";
+const PRINCIPAL = "local-developer";
+
+const KEY_FORMAT = /^pcl\.([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
+const TENANT_FORMAT = /^ten_[A-Za-z0-9_-]{22}$/;
+const SIGNING_KEYS_LINE = /^\s*(?:export\s+)?LINK_SIGNING_KEYS\s*=(.*)$/;
+
+function step(message: string): void {
+  process.stdout.write(`portcullis setup: ${message}\n`);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`portcullis setup failed: ${message}\n`);
+  process.exit(1);
+}
+
+/** True when the value is a JWK set with at least one key; the example file ships an empty one. */
+function hasSigningKey(value: string): boolean {
+  try {
+    const parsed = JSON.parse(value.trim().replace(/^'(.*)'$/s, "$1")) as { keys?: unknown };
+    return Array.isArray(parsed.keys) && parsed.keys.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureSigningKeys(): Promise<void> {
+  const lines = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8").split("\n") : [];
+  const index = lines.findIndex((line) => SIGNING_KEYS_LINE.test(line));
+  const current = index === -1 ? undefined : SIGNING_KEYS_LINE.exec(lines[index] ?? "")?.[1];
+  if (current !== undefined && hasSigningKey(current)) {
+    step("link signing key present in .dev.vars");
+    return;
+  }
+
+  const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: randomBase64Url(6), alg: "EdDSA" };
+  const line = `LINK_SIGNING_KEYS=${JSON.stringify({ keys: [jwk] })}`;
+  if (index === -1) {
+    if (lines.length > 0 && lines.at(-1) === "") lines.pop();
+    lines.push(line, "");
+  } else {
+    lines[index] = line;
+  }
+  // The file holds a private key: readable by its owner only.
+  writeFileSync(DEV_VARS, lines.join("\n"), { mode: 0o600 });
+  chmodSync(DEV_VARS, 0o600);
+  step(`generated an Ed25519 link signing key (kid ${jwk.kid}) in .dev.vars`);
+}
+
+/** Runs wrangler against the local D1. stdin is closed so prompts take their default answer. */
+function wrangler(args: string[], label: string): string {
+  const result = spawnSync(WRANGLER, args, {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  if (result.error) fail(`${label}: ${result.error.message}`);
+  if (result.status !== 0) {
+    process.stderr.write(result.stdout + result.stderr);
+    fail(`${label}: wrangler exited with status ${result.status}`);
+  }
+  return result.stdout;
+}
+
+function queryLocal<Row>(sql: string): Row[] {
+  const output = wrangler(["d1", "execute", "DB", "--local", "--json", "--command", sql], "query");
+  const [first] = JSON.parse(output) as Array<{ results: Row[] }>;
+  return first?.results ?? [];
+}
+
+interface DevCredentials {
+  url: string;
+  apiKey: string;
+  tenantId: string;
+}
+
+function readDevCredentials(): DevCredentials | null {
+  if (!existsSync(DEV_JSON)) return null;
+  try {
+    const parsed = JSON.parse(readFileSync(DEV_JSON, "utf8")) as Partial<DevCredentials>;
+    if (typeof parsed.apiKey !== "string" || !KEY_FORMAT.test(parsed.apiKey)) return null;
+    if (typeof parsed.tenantId !== "string" || !TENANT_FORMAT.test(parsed.tenantId)) return null;
+    const url = typeof parsed.url === "string" ? parsed.url : DEV_URL;
+    return { url, apiKey: parsed.apiKey, tenantId: parsed.tenantId };
+  } catch {
+    return null;
+  }
+}
+
+async function ensureDevCredentials(): Promise<void> {
+  const existing = readDevCredentials();
+  const keyId = existing ? `key_${KEY_FORMAT.exec(existing.apiKey)?.[1]}` : null;
+  const [row] = keyId
+    ? queryLocal<{ revoked_at: number | null }>(
+        `SELECT revoked_at FROM api_keys WHERE id = '${keyId}'`,
+      )
+    : [];
+  if (existing && row && row.revoked_at === null) {
+    step("development API key registered; credentials in .portcullis/dev.json");
+    return;
+  }
+
+  // Keep the key from dev.json when the database merely lost it; a revoked key stays revoked.
+  const reuse = existing !== null && row === undefined;
+  const tenantId = existing?.tenantId ?? newId("tenant");
+  const key = reuse
+    ? { keyId: keyId as string, key: existing.apiKey, secretHash: await sha256Hex(existing.apiKey) }
+    : await generateApiKey();
+  const now = Date.now();
+  // Every value below is generated here or checked against a strict pattern, so inlining is safe.
+  queryLocal(
+    `INSERT OR IGNORE INTO tenants (id, name, created_at) VALUES ('${tenantId}', 'Development tenant', ${now}); ` +
+      "INSERT OR IGNORE INTO api_keys (id, tenant_id, principal, secret_hash, scopes, created_at) " +
+      `VALUES ('${key.keyId}', '${tenantId}', '${PRINCIPAL}', '${key.secretHash}', ` +
+      `'${JSON.stringify(SCOPES)}', ${now});`,
+  );
+
+  const credentials: DevCredentials = { url: existing?.url ?? DEV_URL, apiKey: key.key, tenantId };
+  mkdirSync(dirname(DEV_JSON), { recursive: true, mode: 0o700 });
+  writeFileSync(DEV_JSON, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(DEV_JSON, 0o600);
+  step(
+    reuse
+      ? "registered the key from .portcullis/dev.json again (the local database was reset)"
+      : `created an API key for "${PRINCIPAL}" with every scope in tenant ${tenantId}`,
+  );
+  step("credentials written to .portcullis/dev.json (keep it private; the CLI finds it)");
+}
+
+await ensureSigningKeys();
+wrangler(["d1", "migrations", "apply", "DB", "--local"], "applying D1 migrations");
+step("local D1 migrations applied");
+await ensureDevCredentials();
+step(`ready: the API will listen on ${DEV_URL}`);
