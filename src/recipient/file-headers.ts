@@ -69,7 +69,9 @@ export function fileHeaders(file: DeliveredFile, part?: { start: number; end: nu
  * character into `?`, which is not a legal file name on Windows; ours keeps what it can.
  */
 function attachmentDisposition(file: DeliveredFile): string {
-  return createContentDisposition(file.filename, { fallback: asciiFallback(file) });
+  // A lone surrogate cannot be percent-encoded (encodeURIComponent throws); show U+FFFD instead.
+  const filename = file.filename.replace(/\p{Cs}/gu, "\uFFFD");
+  return createContentDisposition(filename, { fallback: asciiFallback({ ...file, filename }) });
 }
 
 /**
