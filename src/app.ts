@@ -43,9 +43,7 @@ export function createApp() {
 
   registerRecipientRoutes(app);
 
-  app.get("/", (c) =>
-    c.json({ service: "portcullis", api: "/v1", openapi: "/v1/openapi.json" }),
-  );
+  app.get("/", (c) => c.json({ service: "portcullis", api: "/v1", openapi: "/v1/openapi.json" }));
   app.notFound((c) => problemResponse(c, new ApiError("not_found", "No such route.")));
   app.onError(handleError);
   return app;

@@ -5,7 +5,9 @@
  * mutable state of a link (uses, sessions, revocation) is owned by its LinkGuard Durable Object;
  * the `links` table holds what was issued, for listing and bulk operations.
  */
+
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { AuditAction, AuditOutcome } from "../audit/events.ts";
 
 export const tenants = sqliteTable("tenants", {
   id: text("id").primaryKey(),
@@ -106,8 +108,8 @@ export const auditEvents = sqliteTable(
     tenantId: text("tenant_id"),
     linkId: text("link_id"),
     versionId: text("version_id"),
-    action: text("action").notNull(),
-    outcome: text("outcome").notNull(),
+    action: text("action").$type<AuditAction>().notNull(),
+    outcome: text("outcome").$type<AuditOutcome>().notNull(),
     reason: text("reason"),
     actor: text("actor"),
     clientIp: text("client_ip"),

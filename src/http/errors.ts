@@ -7,9 +7,9 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
 import type { HonoEnv } from "../env.ts";
+import { newId } from "../ids.ts";
 import { describeError } from "./logger.ts";
 import { ApiError, problemDocument } from "./problems.ts";
-import { newId } from "../ids.ts";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
@@ -30,7 +30,10 @@ export function handleError(error: unknown, c: Context<HonoEnv>): Response {
   }
   if (error instanceof HTTPException && error.status < 500) {
     // Hono's own 4xx, e.g. a malformed JSON body rejected by its validator.
-    return problemResponse(c, new ApiError("invalid_request", "The request body could not be read."));
+    return problemResponse(
+      c,
+      new ApiError("invalid_request", "The request body could not be read."),
+    );
   }
   c.get("logger")?.error("unhandled exception", describeError(error));
   return problemResponse(c, new ApiError("internal_error"));

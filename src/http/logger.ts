@@ -14,7 +14,13 @@ export interface Logger {
 
 export function createLogger(base: Record<string, unknown> = {}): Logger {
   const write = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) => {
-    const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...fields });
+    const line = JSON.stringify({
+      level,
+      time: new Date().toISOString(),
+      message,
+      ...base,
+      ...fields,
+    });
     if (level === "error") console.error(line);
     else if (level === "warn") console.warn(line);
     else console.info(line);

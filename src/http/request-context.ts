@@ -3,7 +3,7 @@
  * what the audit records about the client, and the headers every response carries.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { type Settings, settingsSchema, type HonoEnv } from "../env.ts";
+import { type HonoEnv, type Settings, settingsSchema } from "../env.ts";
 import { newId } from "../ids.ts";
 import { createLogger } from "./logger.ts";
 import { ApiError } from "./problems.ts";

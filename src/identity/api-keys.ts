@@ -32,7 +32,11 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 /** Makes a new key. The plaintext is returned once and never stored. */
-export async function generateApiKey(): Promise<{ keyId: string; key: string; secretHash: string }> {
+export async function generateApiKey(): Promise<{
+  keyId: string;
+  key: string;
+  secretHash: string;
+}> {
   const idPart = randomBase64Url(16);
   const key = `pcl.${idPart}.${randomBase64Url(32)}`;
   return { keyId: `key_${idPart}`, key, secretHash: await sha256Hex(key) };

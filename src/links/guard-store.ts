@@ -82,7 +82,11 @@ export class GuardStore {
   }
 
   insertLink(record: LinkRecord): void {
-    this.#sql.exec("INSERT INTO link (id, record) VALUES (?, ?)", record.linkId, JSON.stringify(record));
+    this.#sql.exec(
+      "INSERT INTO link (id, record) VALUES (?, ?)",
+      record.linkId,
+      JSON.stringify(record),
+    );
   }
 
   setUsesSpent(usesSpent: number): void {
@@ -143,7 +147,12 @@ export class GuardStore {
   }
 
   markCompleted(id: string, at: number): void {
-    this.#sql.exec("UPDATE sessions SET completed_at = ?, ended_at = ?, ended_reason = 'completed' WHERE id = ?", at, at, id);
+    this.#sql.exec(
+      "UPDATE sessions SET completed_at = ?, ended_at = ?, ended_reason = 'completed' WHERE id = ?",
+      at,
+      at,
+      id,
+    );
   }
 
   endSession(id: string, at: number, reason: string): void {

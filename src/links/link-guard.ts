@@ -12,10 +12,9 @@
  * synchronous, concurrent confirmations of a one-time link cannot both succeed.
  */
 import { DurableObject } from "cloudflare:workers";
-import { buildAuditEvent, type AuditEvent } from "../audit/events.ts";
-import { deliverOutbox, type EventSink, liveEventSink } from "./outbox.ts";
-import { GuardStore, type SessionRow } from "./guard-store.ts";
+import { type AuditEvent, buildAuditEvent } from "../audit/events.ts";
 import { newId } from "../ids.ts";
+import { GuardStore, type SessionRow } from "./guard-store.ts";
 import {
   type ConfirmResult,
   type DenialCode,
@@ -27,6 +26,7 @@ import {
   linkStatus,
   STATUS_DENIAL,
 } from "./model.ts";
+import { deliverOutbox, type EventSink, liveEventSink } from "./outbox.ts";
 import { addInterval, coversWholeFile, distinctBytes } from "./served-ranges.ts";
 
 export class LinkGuard extends DurableObject<Env> {
@@ -80,7 +80,11 @@ export class LinkGuard extends DurableObject<Env> {
     const result = this.ctx.storage.transactionSync((): ConfirmResult => {
       const denial = this.#denialFor(link.record, link.usesSpent, link.revokedAt, now);
       if (denial) {
-        this.#audit(link.record, origin, { action: "download.denied", outcome: "denied", reason: denial });
+        this.#audit(link.record, origin, {
+          action: "download.denied",
+          outcome: "denied",
+          reason: denial,
+        });
         return { allowed: false, code: denial };
       }
 
@@ -113,7 +117,8 @@ export class LinkGuard extends DurableObject<Env> {
     if (link.revokedAt !== null) code = "link_revoked";
     else if (session.endedAt !== null && session.completedAt === null) code = "session_ended";
     else if (now >= session.expiresAt) code = "session_ended";
-    if (code === null) return { allowed: true, file: link.record.file, tenantId: link.record.tenantId };
+    if (code === null)
+      return { allowed: true, file: link.record.file, tenantId: link.record.tenantId };
 
     const denial = code;
     this.ctx.storage.transactionSync(() => {
@@ -229,13 +234,17 @@ export class LinkGuard extends DurableObject<Env> {
 
   #recordInterruption(record: LinkRecord, session: SessionRow, now: number): void {
     this.#store.endSession(session.id, now, "lapsed");
-    this.#audit(record, { actor: "system", client: null, requestId: null }, {
-      action: "download.interrupted",
-      outcome: "failed",
-      reason: "session_lapsed",
-      bytesServed: session.bytesServed,
-      detail: { distinctBytes: distinctBytes(session.served), size: record.file.size },
-    });
+    this.#audit(
+      record,
+      { actor: "system", client: null, requestId: null },
+      {
+        action: "download.interrupted",
+        outcome: "failed",
+        reason: "session_lapsed",
+        bytesServed: session.bytesServed,
+        detail: { distinctBytes: distinctBytes(session.served), size: record.file.size },
+      },
+    );
   }
 
   #denialFor(record: LinkRecord, usesSpent: number, revokedAt: number | null, now: number) {
@@ -252,7 +261,12 @@ export class LinkGuard extends DurableObject<Env> {
     fields: Omit<Parameters<typeof buildAuditEvent>[0], "tenantId" | "linkId" | "versionId">,
   ): AuditEvent {
     const event = buildAuditEvent(
-      { ...fields, tenantId: record.tenantId, linkId: record.linkId, versionId: record.file.versionId },
+      {
+        ...fields,
+        tenantId: record.tenantId,
+        linkId: record.linkId,
+        versionId: record.file.versionId,
+      },
       origin,
     );
     this.#store.enqueue(event);

@@ -30,7 +30,11 @@ export function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempts - 1));
 }
 
-export async function deliverOutbox(store: GuardStore, sink: EventSink, now: number): Promise<void> {
+export async function deliverOutbox(
+  store: GuardStore,
+  sink: EventSink,
+  now: number,
+): Promise<void> {
   const due = store.dueOutbox(now, BATCH_SIZE);
   if (due.length === 0) return;
   const logger = createLogger({ component: "link-guard-outbox" });
@@ -44,7 +48,10 @@ export async function deliverOutbox(store: GuardStore, sink: EventSink, now: num
     store.markRecorded(toRecord.map((row) => row.id));
   } catch (error) {
     failed = true;
-    logger.warn("audit delivery to d1 failed", { events: toRecord.length, ...describeError(error) });
+    logger.warn("audit delivery to d1 failed", {
+      events: toRecord.length,
+      ...describeError(error),
+    });
   }
 
   try {
@@ -52,7 +59,10 @@ export async function deliverOutbox(store: GuardStore, sink: EventSink, now: num
     store.markPublished(toPublish.map((row) => row.id));
   } catch (error) {
     failed = true;
-    logger.warn("event publish to queue failed", { events: toPublish.length, ...describeError(error) });
+    logger.warn("event publish to queue failed", {
+      events: toPublish.length,
+      ...describeError(error),
+    });
   }
 
   store.removeDelivered();

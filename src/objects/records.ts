@@ -125,18 +125,25 @@ export async function insertVersion(
     })
     .onConflictDoNothing({ target: [objects.tenantId, objects.name] });
 
-  const objectIdOf = sql`(SELECT id FROM ${objects} WHERE ${objects.tenantId} = ${input.tenantId} AND ${objects.name} = ${input.objectName})`;
-  const createVersion = db.run(sql`
-    INSERT INTO ${versions} (id, tenant_id, object_id, number, storage_key, filename, content_type,
-      size, sha256, model_version, training_window, recipient_group, labels, published_by,
-      published_at, retain_until)
-    SELECT ${input.versionId}, ${input.tenantId}, ${objectIdOf},
-      COALESCE((SELECT MAX(number) FROM ${versions} WHERE object_id = ${objectIdOf}), 0) + 1,
-      ${input.storageKey}, ${input.filename}, ${input.contentType}, ${input.size}, ${input.sha256},
-      ${input.modelVersion}, ${input.trainingWindow}, ${input.recipientGroup},
-      ${JSON.stringify(input.labels)}, ${origin.actor}, ${now},
-      ${retention === null ? null : now + retention * 1000}
-  `);
+  const objectIdOf = sql`(SELECT ${objects.id} FROM ${objects} WHERE ${objects.tenantId} = ${input.tenantId} AND ${objects.name} = ${input.objectName})`;
+  const createVersion = db.insert(versions).values({
+    id: input.versionId,
+    tenantId: input.tenantId,
+    objectId: objectIdOf,
+    number: sql`COALESCE((SELECT MAX(${versions.number}) FROM ${versions} WHERE ${versions.objectId} = ${objectIdOf}), 0) + 1`,
+    storageKey: input.storageKey,
+    filename: input.filename,
+    contentType: input.contentType,
+    size: input.size,
+    sha256: input.sha256,
+    modelVersion: input.modelVersion,
+    trainingWindow: input.trainingWindow,
+    recipientGroup: input.recipientGroup,
+    labels: input.labels,
+    publishedBy: origin.actor,
+    publishedAt: now,
+    retainUntil: retention === null ? null : now + retention * 1000,
+  });
 
   const event = buildAuditEvent(
     {

@@ -3,13 +3,13 @@
  * one version's metadata. Publishing streams the request body into R2.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { auditOrigin } from "../audit/origin.ts";
 import { database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
 import { assertScope } from "../identity/api-keys.ts";
 import { newId } from "../ids.ts";
-import { auditOrigin } from "../audit/origin.ts";
 import {
   insertVersion,
   listVersions,
@@ -36,7 +36,10 @@ const publishRoute = createRoute({
     },
   },
   responses: {
-    201: { description: "The new version", content: { "application/json": { schema: versionSchema } } },
+    201: {
+      description: "The new version",
+      content: { "application/json": { schema: versionSchema } },
+    },
     ...problemResponses(400, 401, 403, 409, 411, 413, 422, 503),
   },
 });
@@ -99,7 +102,10 @@ export function registerObjectRoutes(api: OpenAPIHono<HonoEnv>): void {
     const query = c.req.valid("query");
     // Hono's query validator keeps only the last of repeated parameters; labels may repeat.
     const labels = parseLabels(c.req.queries("label") ?? query.label);
-    const length = declaredLength(c.req.header("Content-Length"), c.get("settings").MAX_UPLOAD_BYTES);
+    const length = declaredLength(
+      c.req.header("Content-Length"),
+      c.get("settings").MAX_UPLOAD_BYTES,
+    );
     const db = database(c.env.DB);
 
     const target = await resolveObjectForPublish(db, principal.tenantId, name, query.class);

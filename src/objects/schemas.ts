@@ -13,6 +13,15 @@ export const versionIdSchema = z
   .regex(idPattern("version"), "Not a version id.")
   .openapi({ example: "ver_1P9xQm0sTq2dV7cYb3kLwA" });
 
+/** A file name a recipient can save as-is: no path separators and no control characters. */
+function isPlainFilename(name: string): boolean {
+  for (const char of name) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code < 0x20 || code === 0x7f || char === "/" || char === "\\") return false;
+  }
+  return true;
+}
+
 const labelSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}=.{0,256}$/s, "Labels are key=value, key of letters, digits, ._-");
@@ -25,7 +34,7 @@ export const publishQuerySchema = z.object({
     .string()
     .min(1)
     .max(255)
-    .refine((name) => !/[\u0000-\u001f\u007f/\\]/.test(name), "No path separators or controls.")
+    .refine(isPlainFilename, "No path separators or control characters.")
     .optional()
     .openapi({ description: "File name recipients see; defaults to the object name." }),
   modelVersion: z.string().max(128).optional(),
@@ -46,7 +55,9 @@ export const versionSchema = z
     filename: z.string(),
     contentType: z.string(),
     size: z.number().int(),
-    sha256: z.string().openapi({ example: "912744b8ba86c89ab44f383ff4d1216e7b83fa0eb82515500243df4d43726e23" }),
+    sha256: z
+      .string()
+      .openapi({ example: "912744b8ba86c89ab44f383ff4d1216e7b83fa0eb82515500243df4d43726e23" }),
     modelVersion: z.string().nullable(),
     trainingWindow: z.string().nullable(),
     recipientGroup: z.string().nullable(),

@@ -37,7 +37,8 @@ export const CLASS_POLICIES: Record<SensitivityClass, ClassPolicy> = {
     maxUses: 10_000,
     sessionGraceSeconds: 30 * MINUTE,
     retentionSeconds: null,
-    summary: "This file is public information. The link still expires and every download is logged.",
+    summary:
+      "This file is public information. The link still expires and every download is logged.",
   },
   internal: {
     defaultTtlSeconds: DAY,
@@ -46,8 +47,7 @@ export const CLASS_POLICIES: Record<SensitivityClass, ClassPolicy> = {
     maxUses: 100,
     sessionGraceSeconds: 30 * MINUTE,
     retentionSeconds: 365 * DAY,
-    summary:
-      "This file is for internal use only. Do not forward it; every download is logged.",
+    summary: "This file is for internal use only. Do not forward it; every download is logged.",
   },
   restricted: {
     defaultTtlSeconds: DAY,
@@ -90,7 +90,13 @@ export function resolveLinkTerms(
     throw new ApiError(
       "policy_violation",
       `Links to ${sensitivityClass} files may last at most ${policy.maxTtlSeconds} seconds.`,
-      { extensions: { rule: "max_ttl_seconds", allowed: policy.maxTtlSeconds, class: sensitivityClass } },
+      {
+        extensions: {
+          rule: "max_ttl_seconds",
+          allowed: policy.maxTtlSeconds,
+          class: sensitivityClass,
+        },
+      },
     );
   }
   if (maxUses > policy.maxUses) {

@@ -53,7 +53,10 @@ async function importKeySet(secret: string): Promise<SigningKeys> {
 
   const [first] = parsed.data.keys;
   if (!first) throw new ApiError("misconfigured", "LINK_SIGNING_KEYS is empty.");
-  const signingKey = (await importJWK({ ...first, alg: TOKEN_ALGORITHM }, TOKEN_ALGORITHM)) as CryptoKey;
+  const signingKey = (await importJWK(
+    { ...first, alg: TOKEN_ALGORITHM },
+    TOKEN_ALGORITHM,
+  )) as CryptoKey;
 
   // Only the public halves go into the verification set.
   const publicKeys: JWK[] = parsed.data.keys.map(({ kty, crv, kid, x }) => ({

@@ -1,0 +1,122 @@
+/**
+ * /v1/audit: the tenant's audit log, filtered by link, version, action, outcome and time, newest
+ * first. Pages are keyed by an opaque cursor (the last row's time and id), so a page never skips
+ * or repeats rows while new events arrive.
+ */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { database } from "../db/client.ts";
+import { auditEvents } from "../db/schema.ts";
+import type { HonoEnv } from "../env.ts";
+import { problemResponses } from "../http/openapi.ts";
+import { ApiError } from "../http/problems.ts";
+import { assertScope } from "../identity/api-keys.ts";
+import { idPattern } from "../ids.ts";
+import { auditActionSchema, auditOutcomeSchema } from "./events.ts";
+
+const querySchema = z.object({
+  linkId: z.string().regex(idPattern("link"), "Not a link id.").optional(),
+  versionId: z.string().regex(idPattern("version"), "Not a version id.").optional(),
+  action: auditActionSchema.optional(),
+  outcome: auditOutcomeSchema.optional(),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive start" }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Exclusive end" }),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+const eventSchema = z
+  .object({
+    id: z.string(),
+    occurredAt: z.iso.datetime(),
+    tenantId: z.string().nullable(),
+    linkId: z.string().nullable(),
+    versionId: z.string().nullable(),
+    action: auditActionSchema,
+    outcome: auditOutcomeSchema,
+    reason: z.string().nullable(),
+    actor: z.string().nullable(),
+    clientIp: z.string().nullable(),
+    country: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    bytesServed: z.number().int().nullable(),
+    requestId: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .openapi("AuditEvent");
+
+const route = createRoute({
+  method: "get",
+  path: "/audit",
+  summary: "Query the audit log, newest first",
+  request: { query: querySchema },
+  responses: {
+    200: {
+      description: "A page of events",
+      content: {
+        "application/json": {
+          schema: z.object({ events: z.array(eventSchema), nextCursor: z.string().nullable() }),
+        },
+      },
+    },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+const cursorSchema = z.tuple([z.number().int(), z.string()]);
+
+function encodeCursor(occurredAt: number, id: string): string {
+  return btoa(JSON.stringify([occurredAt, id])).replaceAll("=", "");
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    return cursorSchema.parse(JSON.parse(atob(cursor)));
+  } catch {
+    throw new ApiError("invalid_request", "The cursor is not one this API returned.");
+  }
+}
+
+export function registerAuditRoutes(api: OpenAPIHono<HonoEnv>): void {
+  api.openapi(route, async (c) => {
+    const principal = c.get("principal");
+    assertScope(principal, "audit:read");
+    const query = c.req.valid("query");
+
+    const conditions: (SQL | undefined)[] = [eq(auditEvents.tenantId, principal.tenantId)];
+    if (query.linkId) conditions.push(eq(auditEvents.linkId, query.linkId));
+    if (query.versionId) conditions.push(eq(auditEvents.versionId, query.versionId));
+    if (query.action) conditions.push(eq(auditEvents.action, query.action));
+    if (query.outcome) conditions.push(eq(auditEvents.outcome, query.outcome));
+    if (query.from) conditions.push(gte(auditEvents.occurredAt, Date.parse(query.from)));
+    if (query.to) conditions.push(lt(auditEvents.occurredAt, Date.parse(query.to)));
+    if (query.cursor) {
+      const [occurredAt, id] = decodeCursor(query.cursor);
+      conditions.push(
+        or(
+          lt(auditEvents.occurredAt, occurredAt),
+          and(eq(auditEvents.occurredAt, occurredAt), lt(auditEvents.id, id)),
+        ),
+      );
+    }
+
+    // One row more than asked tells whether another page exists.
+    const rows = await database(c.env.DB)
+      .select()
+      .from(auditEvents)
+      .where(and(...conditions))
+      .orderBy(desc(auditEvents.occurredAt), desc(auditEvents.id))
+      .limit(query.limit + 1)
+      .all();
+
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > query.limit && last ? encodeCursor(last.occurredAt, last.id) : null;
+    const events = page.map((row) => ({
+      ...row,
+      occurredAt: new Date(row.occurredAt).toISOString(),
+    }));
+    return c.json({ events, nextCursor }, 200);
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Issuing links and reading them back. LinkGuard is the source of truth for a link's live state;
+ * the D1 `links` row records what was issued, so a tenant's links can be found and listed.
+ */
+import { and, eq } from "drizzle-orm";
+import type { EventOrigin } from "../audit/events.ts";
+import type { Database } from "../db/client.ts";
+import { links } from "../db/schema.ts";
+import { ApiError } from "../http/problems.ts";
+import { newId } from "../ids.ts";
+import type { VersionWithObject } from "../objects/records.ts";
+import { CLASS_POLICIES, resolveLinkTerms, type SensitivityClass } from "../policy/classes.ts";
+import { linkGuard } from "./guard-client.ts";
+import type { LinkRecord, LinkState } from "./model.ts";
+import type { LinkBody } from "./schemas.ts";
+
+type LinkRow = typeof links.$inferSelect;
+
+export interface IssueRequest {
+  ttlSeconds?: number | undefined;
+  maxUses?: number | undefined;
+  recipientEmail?: string | undefined;
+}
+
+/**
+ * Issues a link: LinkGuard stores it (and audits `link.issued`) first, then D1 records it. If
+ * the D1 write fails no token is ever handed out, so the orphaned guard can never be reached.
+ */
+export async function issueLink(
+  env: Env,
+  db: Database,
+  target: VersionWithObject,
+  request: IssueRequest,
+  origin: EventOrigin & { actor: string },
+  now = Date.now(),
+): Promise<{ row: LinkRow; state: LinkState }> {
+  const { version, object } = target;
+  if (version.purgedAt !== null) {
+    throw new ApiError("version_purged", "This version can no longer be delivered.");
+  }
+  const sensitivityClass = object.class as SensitivityClass;
+  const policy = CLASS_POLICIES[sensitivityClass];
+  const terms = resolveLinkTerms(sensitivityClass, request);
+
+  // Whole seconds, because the token's `exp` claim is in seconds and must equal the record.
+  const expiresAt = Math.floor((now + terms.ttlSeconds * 1000) / 1000) * 1000;
+  const record: LinkRecord = {
+    linkId: newId("link"),
+    tenantId: version.tenantId,
+    class: sensitivityClass,
+    maxUses: terms.maxUses,
+    issuedAt: now,
+    expiresAt,
+    issuedBy: origin.actor,
+    recipientEmail: request.recipientEmail?.toLowerCase() ?? null,
+    sessionGraceSeconds: policy.sessionGraceSeconds,
+    policySummary: policy.summary,
+    file: {
+      versionId: version.id,
+      objectName: object.name,
+      versionNumber: version.number,
+      storageKey: version.storageKey,
+      filename: version.filename,
+      contentType: version.contentType,
+      size: version.size,
+      sha256: version.sha256,
+      modelVersion: version.modelVersion,
+      trainingWindow: version.trainingWindow,
+      recipientGroup: version.recipientGroup,
+      publishedAt: version.publishedAt,
+    },
+  };
+
+  const state = await linkGuard(env, record.linkId).issue(record, origin);
+  const row: LinkRow = {
+    id: record.linkId,
+    tenantId: record.tenantId,
+    versionId: version.id,
+    class: sensitivityClass,
+    maxUses: record.maxUses,
+    recipientEmail: record.recipientEmail,
+    issuedBy: record.issuedBy,
+    issuedAt: record.issuedAt,
+    expiresAt: record.expiresAt,
+  };
+  await db.insert(links).values(row);
+  return { row, state };
+}
+
+/** A link of the caller's tenant, or 404 — the same 404 whether it is foreign or missing. */
+export async function requireLinkRow(db: Database, tenantId: string, linkId: string) {
+  const row = await db
+    .select()
+    .from(links)
+    .where(and(eq(links.tenantId, tenantId), eq(links.id, linkId)))
+    .get();
+  if (!row) throw new ApiError("not_found", "No such link.");
+  return row;
+}
+
+export function toLinkBody(row: LinkRow, state: LinkState, url?: string): LinkBody {
+  return {
+    id: row.id,
+    ...(url ? { url } : {}),
+    versionId: row.versionId,
+    class: row.class as SensitivityClass,
+    status: state.status,
+    usesSpent: state.usesSpent,
+    maxUses: state.maxUses,
+    usesLeft: state.usesLeft,
+    expiresAt: new Date(state.expiresAt).toISOString(),
+    issuedAt: new Date(row.issuedAt).toISOString(),
+    issuedBy: row.issuedBy,
+    recipientEmail: row.recipientEmail,
+    revokedAt: state.revokedAt === null ? null : new Date(state.revokedAt).toISOString(),
+  };
+}

@@ -1,0 +1,96 @@
+/** /v1/links: issue a link to a version, read a link's live state, revoke it. */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { auditOrigin } from "../audit/origin.ts";
+import { database } from "../db/client.ts";
+import type { HonoEnv } from "../env.ts";
+import { problemResponses } from "../http/openapi.ts";
+import { ApiError } from "../http/problems.ts";
+import { publicOrigin } from "../http/request-context.ts";
+import { assertScope } from "../identity/api-keys.ts";
+import { requireVersion } from "../objects/records.ts";
+import { signLinkToken } from "../tokens/tokens.ts";
+import { linkGuard } from "./guard-client.ts";
+import { issueLink, requireLinkRow, toLinkBody } from "./records.ts";
+import { issueLinkSchema, linkIdSchema, linkSchema, revokeLinkSchema } from "./schemas.ts";
+
+const linkResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: linkSchema } },
+});
+
+const issueRoute = createRoute({
+  method: "post",
+  path: "/links",
+  summary: "Issue a download link to a version",
+  description:
+    "Class defaults apply to what is left out; asking beyond a class maximum is refused.",
+  request: {
+    body: { required: true, content: { "application/json": { schema: issueLinkSchema } } },
+  },
+  responses: {
+    201: linkResponse("The new link, with its URL (shown only here)"),
+    ...problemResponses(400, 401, 403, 404, 410, 422),
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/links/{linkId}",
+  summary: "Read a link's live state",
+  request: { params: z.object({ linkId: linkIdSchema }) },
+  responses: { 200: linkResponse("The link"), ...problemResponses(400, 401, 403, 404) },
+});
+
+const revokeRoute = createRoute({
+  method: "post",
+  path: "/links/{linkId}/revoke",
+  summary: "Revoke a link at once, ending its open download sessions",
+  request: {
+    params: z.object({ linkId: linkIdSchema }),
+    body: { required: false, content: { "application/json": { schema: revokeLinkSchema } } },
+  },
+  responses: { 200: linkResponse("The revoked link"), ...problemResponses(400, 401, 403, 404) },
+});
+
+export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
+  api.openapi(issueRoute, async (c) => {
+    const principal = c.get("principal");
+    assertScope(principal, "issue");
+    const body = c.req.valid("json");
+    const db = database(c.env.DB);
+
+    const target = await requireVersion(db, principal.tenantId, body.versionId);
+    const { row, state } = await issueLink(c.env, db, target, body, auditOrigin(c));
+
+    const token = await signLinkToken(c.get("settings").LINK_SIGNING_KEYS, {
+      linkId: row.id,
+      expiresAt: row.expiresAt,
+    });
+    c.get("logger").info("link issued", { linkId: row.id, versionId: row.versionId });
+    return c.json(toLinkBody(row, state, `${publicOrigin(c)}/d/${token}`), 201);
+  });
+
+  api.openapi(getRoute, async (c) => {
+    const principal = c.get("principal");
+    assertScope(principal, "issue");
+    const { linkId } = c.req.valid("param");
+
+    const row = await requireLinkRow(database(c.env.DB), principal.tenantId, linkId);
+    const state = await linkGuard(c.env, linkId).state();
+    if (!state) throw new ApiError("not_found", "No such link.");
+    return c.json(toLinkBody(row, state), 200);
+  });
+
+  api.openapi(revokeRoute, async (c) => {
+    const principal = c.get("principal");
+    assertScope(principal, "revoke");
+    const { linkId } = c.req.valid("param");
+    const reason = c.req.valid("json")?.reason;
+
+    const row = await requireLinkRow(database(c.env.DB), principal.tenantId, linkId);
+    const state = await linkGuard(c.env, linkId).revoke(auditOrigin(c), reason);
+    if (!state) throw new ApiError("not_found", "No such link.");
+    c.get("logger").info("link revoked", { linkId });
+    return c.json(toLinkBody(row, state), 200);
+  });
+}

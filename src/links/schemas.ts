@@ -1,0 +1,59 @@
+/** Request and response schemas of the links API. */
+import { z } from "@hono/zod-openapi";
+import { idPattern } from "../ids.ts";
+import { versionIdSchema } from "../objects/schemas.ts";
+import { classSchema } from "../policy/classes.ts";
+
+export const linkIdSchema = z
+  .string()
+  .regex(idPattern("link"), "Not a link id.")
+  .openapi({ example: "lnk_Zr4yH2oJ8nQe1xWb6tPa0g" });
+
+export const issueLinkSchema = z
+  .object({
+    versionId: versionIdSchema,
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(60, "A link lasts at least 60 seconds.")
+      .optional()
+      .openapi({ description: "Time to live; defaults to the class default." }),
+    maxUses: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .openapi({
+        description: "Downloads allowed; 1 makes a one-time link. Class default if absent.",
+      }),
+    recipientEmail: z.email().max(254).optional().openapi({
+      description: "Binds the link to one recipient, who must prove this identity to download.",
+    }),
+  })
+  .strict()
+  .openapi("IssueLink");
+
+export const revokeLinkSchema = z
+  .object({ reason: z.string().min(1).max(200).optional() })
+  .strict()
+  .openapi("RevokeLink");
+
+export const linkSchema = z
+  .object({
+    id: linkIdSchema,
+    url: z.url().optional().openapi({ description: "Only in the answer to issuing the link." }),
+    versionId: versionIdSchema,
+    class: classSchema,
+    status: z.enum(["active", "expired", "revoked", "used_up"]),
+    usesSpent: z.number().int(),
+    maxUses: z.number().int(),
+    usesLeft: z.number().int(),
+    expiresAt: z.iso.datetime(),
+    issuedAt: z.iso.datetime(),
+    issuedBy: z.string(),
+    recipientEmail: z.string().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .openapi("Link");
+
+export type LinkBody = z.infer<typeof linkSchema>;

@@ -1,0 +1,90 @@
+/**
+ * Streaming a version's bytes to a recipient under a download session, and telling LinkGuard what
+ * was served. The body is counted as it leaves; a stream that runs to its end reports its bytes
+ * before the client sees the end, so completion is recorded by the time the download finishes,
+ * and a stream the client abandons reports what it had sent from `waitUntil`.
+ */
+import { ApiError } from "../http/problems.ts";
+import type { DeliveredFile } from "../links/model.ts";
+
+export interface ByteSpan {
+  /** First byte, inclusive. */
+  start: number;
+  /** Last byte, inclusive; start - 1 for an empty body. */
+  end: number;
+}
+
+export type DeliveryReport = (servedEnd: number) => Promise<void>;
+
+/** Reads [start, end] of the version from R2; `null` from R2 means the bytes are gone. */
+export async function openStored(
+  bucket: R2Bucket,
+  file: DeliveredFile,
+  span: ByteSpan,
+): Promise<ReadableStream<Uint8Array>> {
+  const length = span.end - span.start + 1;
+  let object: R2ObjectBody | null;
+  try {
+    object =
+      length === file.size
+        ? await bucket.get(file.storageKey)
+        : await bucket.get(file.storageKey, { range: { offset: span.start, length } });
+  } catch (error) {
+    throw new ApiError("storage_unavailable", "The file could not be read.", { cause: error });
+  }
+  if (!object) throw new ApiError("storage_unavailable", "The file is missing from storage.");
+  return object.body;
+}
+
+/**
+ * Wraps `source` so that the bytes handed to the runtime are counted, and `report` is called
+ * once with the offset one past the last byte sent. The result has a fixed length, so the
+ * runtime sends an exact Content-Length.
+ */
+export function meteredBody(
+  source: ReadableStream<Uint8Array>,
+  span: ByteSpan,
+  report: DeliveryReport,
+  waitUntil: (promise: Promise<unknown>) => void,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let sent = 0;
+  let reported = false;
+  const reportOnce = () => {
+    if (reported) return Promise.resolve();
+    reported = true;
+    return report(span.start + sent);
+  };
+
+  const metered = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          waitUntil(reportOnce());
+          controller.error(error);
+          return;
+        }
+        if (chunk.done) {
+          await reportOnce();
+          controller.close();
+          return;
+        }
+        sent += chunk.value.byteLength;
+        controller.enqueue(chunk.value);
+      },
+      cancel(reason) {
+        waitUntil(reportOnce());
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+
+  const length = span.end - span.start + 1;
+  const fixed = new FixedLengthStream(length);
+  waitUntil(metered.pipeTo(fixed.writable).catch(() => undefined));
+  return fixed.readable;
+}

@@ -1,0 +1,146 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { api, publish, publishRaw, seedTenant, sha256Hex, utf8 } from "../support/harness.ts";
+
+describe("POST /v1/objects/{name}/versions", () => {
+  it("streams the body into R2 and answers its sha256 and size", async () => {
+    const tenant = await seedTenant();
+    const bytes = new Uint8Array(env.SAMPLE_HRRP_CSV);
+    const response = await publishRaw(tenant, bytes, {
+      name: "hrrp-fy2024",
+      class: "internal",
+      filename: "FY_2024_HRRP.csv",
+      query: {
+        modelVersion: "n/a",
+        trainingWindow: "2019-07/2022-06",
+        label: ["source=cms", "fy=2024"],
+      },
+    });
+    expect(response.status).toBe(201);
+    const version = await response.json<Record<string, unknown>>();
+
+    expect(version).toMatchObject({
+      objectName: "hrrp-fy2024",
+      class: "internal",
+      number: 1,
+      filename: "FY_2024_HRRP.csv",
+      contentType: "text/csv",
+      size: bytes.byteLength,
+      sha256: "912744b8ba86c89ab44f383ff4d1216e7b83fa0eb82515500243df4d43726e23",
+      trainingWindow: "2019-07/2022-06",
+      labels: { source: "cms", fy: "2024" },
+      publishedBy: tenant.principal,
+      purged: false,
+    });
+    const key = `tenants/${tenant.tenantId}/versions/${version.versionId}`;
+    const stored = await env.FILES.get(key);
+    expect(stored).not.toBeNull();
+    expect(await sha256Hex((await stored?.arrayBuffer()) ?? new ArrayBuffer(0))).toBe(
+      version.sha256,
+    );
+  });
+
+  it("R2 keys name only the tenant and version, never the object or file name", async () => {
+    const tenant = await seedTenant();
+    const version = await publish(tenant, utf8("a,b\n1,2\n"), {
+      name: "ward-4-patients",
+      filename: "ward4.csv",
+    });
+    const listed = await env.FILES.list({ prefix: `tenants/${tenant.tenantId}/` });
+    expect(listed.objects.map((object) => object.key)).toEqual([
+      `tenants/${tenant.tenantId}/versions/${version.versionId}`,
+    ]);
+  });
+
+  it("publishing again under the same name makes a new immutable version", async () => {
+    const tenant = await seedTenant();
+    const first = await publish(tenant, utf8("v1"), { name: "risk-scores" });
+    const second = await publish(tenant, utf8("v2 corrected"), { name: "risk-scores" });
+    expect(second.versionId).not.toBe(first.versionId);
+
+    const listed = await api(tenant, "/objects/risk-scores/versions");
+    const { versions } = await listed.json<{ versions: { versionId: string; number: number }[] }>();
+    expect(versions.map((version) => [version.versionId, version.number])).toEqual([
+      [second.versionId, 2],
+      [first.versionId, 1],
+    ]);
+
+    const original = await api(tenant, `/versions/${first.versionId}`);
+    expect(await original.json()).toMatchObject({ sha256: await sha256Hex(utf8("v1")), size: 2 });
+  });
+
+  it("a new version may not change the object's class", async () => {
+    const tenant = await seedTenant();
+    await publish(tenant, utf8("x"), { name: "cohort", class: "restricted" });
+    const response = await publishRaw(tenant, utf8("y"), { name: "cohort", class: "public" });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({
+      code: "object_class_conflict",
+      class: "restricted",
+    });
+  });
+
+  it("a new object needs a class", async () => {
+    const tenant = await seedTenant();
+    const response = await api(tenant, "/objects/unclassified/versions", {
+      method: "POST",
+      body: utf8("z"),
+      headers: { "Content-Length": "1" },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: "invalid_request" });
+  });
+
+  it("a body over the size limit is refused before any byte is stored", async () => {
+    const tenant = await seedTenant();
+    const response = await api(tenant, "/objects/too-big/versions?class=internal", {
+      method: "POST",
+      body: utf8("tiny"),
+      headers: { "Content-Length": String(200 * 1024 * 1024) },
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: "payload_too_large", limit: 104857600 });
+    const listed = await env.FILES.list({ prefix: "tenants/" });
+    expect(listed.objects.filter((o) => o.key.includes("too-big"))).toEqual([]);
+  });
+
+  it.each([
+    ["a bad class", "/objects/x/versions?class=secret"],
+    ["an object name with a slash", "/objects/a%2Fb/versions?class=internal"],
+    ["a label without '='", "/objects/x/versions?class=internal&label=novalue"],
+  ])("%s answers 400 invalid_request naming the field", async (_name, path) => {
+    const tenant = await seedTenant();
+    const response = await api(tenant, path, {
+      method: "POST",
+      body: utf8("z"),
+      headers: { "Content-Length": "1" },
+    });
+    expect(response.status).toBe(400);
+    const problem = await response.json<{ code: string; issues: unknown[] }>();
+    expect(problem.code).toBe("invalid_request");
+    expect(problem.issues.length).toBeGreaterThan(0);
+  });
+
+  it("records version.published in the audit log in the same batch", async () => {
+    const tenant = await seedTenant();
+    const version = await publish(tenant, utf8("audited"), { name: "audited" });
+    const response = await api(tenant, `/audit?versionId=${version.versionId}`);
+    const { events } = await response.json<{ events: Record<string, unknown>[] }>();
+    expect(events).toEqual([
+      expect.objectContaining({
+        action: "version.published",
+        outcome: "succeeded",
+        actor: tenant.principal,
+        versionId: version.versionId,
+        tenantId: tenant.tenantId,
+      }),
+    ]);
+  });
+
+  it("keeps a zero-byte file", async () => {
+    const tenant = await seedTenant();
+    const version = await publish(tenant, new Uint8Array(0), { name: "empty" });
+    expect(version.size).toBe(0);
+    expect(version.sha256).toBe(await sha256Hex(new Uint8Array(0)));
+  });
+});

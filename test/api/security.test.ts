@@ -1,0 +1,75 @@
+import { newId } from "../../src/ids.ts";
+import { issue, publish, type TestTenant, utf8 } from "../support/harness.ts";
+import { runSecurityMatrix } from "../support/security-matrix.ts";
+
+const jsonInit = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "Content-Type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+async function publishedVersion(owner: TestTenant) {
+  return publish(owner, utf8("matrix"), { name: "matrix-object" });
+}
+
+runSecurityMatrix({
+  name: "POST /v1/objects/{name}/versions",
+  scope: "publish",
+  prepare: async () => ({
+    path: "/objects/matrix-upload/versions?class=internal",
+    init: { method: "POST", body: utf8("bytes"), headers: { "Content-Length": "5" } },
+  }),
+});
+
+runSecurityMatrix({
+  name: "GET /v1/objects/{name}/versions",
+  scope: "publish",
+  prepare: async (owner) => {
+    await publishedVersion(owner);
+    return { path: "/objects/matrix-object/versions" };
+  },
+  missing: async () => ({ path: "/objects/no-such-object/versions" }),
+});
+
+runSecurityMatrix({
+  name: "GET /v1/versions/{versionId}",
+  scope: "publish",
+  prepare: async (owner) => ({ path: `/versions/${(await publishedVersion(owner)).versionId}` }),
+  missing: async () => ({ path: `/versions/${newId("version")}` }),
+});
+
+runSecurityMatrix({
+  name: "POST /v1/links",
+  scope: "issue",
+  prepare: async (owner) => ({
+    path: "/links",
+    init: jsonInit({ versionId: (await publishedVersion(owner)).versionId }),
+  }),
+  missing: async () => ({ path: "/links", init: jsonInit({ versionId: newId("version") }) }),
+});
+
+runSecurityMatrix({
+  name: "GET /v1/links/{linkId}",
+  scope: "issue",
+  prepare: async (owner) => {
+    const link = await issue(owner, (await publishedVersion(owner)).versionId);
+    return { path: `/links/${link.id}` };
+  },
+  missing: async () => ({ path: `/links/${newId("link")}` }),
+});
+
+runSecurityMatrix({
+  name: "POST /v1/links/{linkId}/revoke",
+  scope: "revoke",
+  prepare: async (owner) => {
+    const link = await issue(owner, (await publishedVersion(owner)).versionId);
+    return { path: `/links/${link.id}/revoke`, init: { method: "POST" } };
+  },
+  missing: async () => ({ path: `/links/${newId("link")}/revoke`, init: { method: "POST" } }),
+});
+
+runSecurityMatrix({
+  name: "GET /v1/audit",
+  scope: "audit:read",
+  prepare: async () => ({ path: "/audit" }),
+});

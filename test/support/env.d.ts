@@ -1,0 +1,12 @@
+// Test-only bindings, provided by vitest.config.ts.
+declare namespace Cloudflare {
+  interface Env {
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    LINK_SIGNING_KEYS: string;
+    TEST_FOREIGN_KEYS: string;
+    SAMPLE_HRRP_CSV: ArrayBuffer;
+    SAMPLE_KERAS_MODEL: ArrayBuffer;
+    SAMPLE_SYNTHEA_CSV: ArrayBuffer;
+    SAMPLE_MODEL_CARD: ArrayBuffer;
+  }
+}
