@@ -114,8 +114,8 @@ function readDevCredentials(): DevCredentials | null {
 
 async function ensureDevCredentials(): Promise<void> {
   const existing = readDevCredentials();
-  const keyId = existing ? `key_${KEY_FORMAT.exec(existing.apiKey)?.[1]}` : null;
-  const [row] = keyId
+  const keyId = existing ? `key_${KEY_FORMAT.exec(existing.apiKey)?.[1]}` : "";
+  const [row] = existing
     ? queryLocal<{ revoked_at: number | null }>(
         `SELECT revoked_at FROM api_keys WHERE id = '${keyId}'`,
       )
@@ -129,13 +129,15 @@ async function ensureDevCredentials(): Promise<void> {
   const reuse = existing !== null && row === undefined;
   const tenantId = existing?.tenantId ?? newId("tenant");
   const key = reuse
-    ? { keyId: keyId as string, key: existing.apiKey, secretHash: await sha256Hex(existing.apiKey) }
+    ? { keyId, key: existing.apiKey, secretHash: await sha256Hex(existing.apiKey) }
     : await generateApiKey();
   const now = Date.now();
   // Every value below is generated here or checked against a strict pattern, so inlining is safe.
   queryLocal(
-    `INSERT OR IGNORE INTO tenants (id, name, created_at) VALUES ('${tenantId}', 'Development tenant', ${now}); ` +
-      "INSERT OR IGNORE INTO api_keys (id, tenant_id, principal, secret_hash, scopes, created_at) " +
+    "INSERT OR IGNORE INTO tenants (id, name, created_at) " +
+      `VALUES ('${tenantId}', 'Development tenant', ${now}); ` +
+      "INSERT OR IGNORE INTO api_keys " +
+      "(id, tenant_id, principal, secret_hash, scopes, created_at) " +
       `VALUES ('${key.keyId}', '${tenantId}', '${PRINCIPAL}', '${key.secretHash}', ` +
       `'${JSON.stringify(SCOPES)}', ${now});`,
   );

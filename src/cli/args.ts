@@ -1,0 +1,246 @@
+/**
+ * The command line, parsed: which command, its operand and its options, checked and converted
+ * before any file is opened or any request is sent. Everything here is pure, so a mistake on the
+ * command line is always a {@link UsageError} (exit status 2) and never half a side effect.
+ */
+import { parseArgs } from "node:util";
+import type { AuditQuery } from "../client/index.ts";
+import { SENSITIVITY_CLASSES, type SensitivityClass } from "../client/index.ts";
+
+export class UsageError extends Error {
+  readonly code = "usage";
+  /** The command whose help to point at, when the mistake was within one. */
+  readonly command: CommandName | null;
+
+  constructor(message: string, command: CommandName | null = null) {
+    super(message);
+    this.name = "UsageError";
+    this.command = command;
+  }
+}
+
+export const COMMAND_NAMES = ["publish", "link", "revoke", "status", "versions", "audit"] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export type Invocation =
+  | { command: "help"; topic: CommandName | null }
+  | ({ command: "publish"; json: boolean } & PublishArgs)
+  | {
+      command: "link";
+      json: boolean;
+      versionId: string;
+      ttlSeconds?: number;
+      maxUses?: number;
+      to?: string;
+    }
+  | { command: "revoke"; json: boolean; linkId: string; reason?: string }
+  | { command: "status"; json: boolean; linkId: string }
+  | { command: "versions"; json: boolean; name: string }
+  | { command: "audit"; json: boolean; query: AuditQuery };
+
+export interface PublishArgs {
+  file: string;
+  name: string;
+  class?: SensitivityClass;
+  filename?: string;
+  contentType?: string;
+  modelVersion?: string;
+  trainingWindow?: string;
+  recipientGroup?: string;
+  labels: Record<string, string>;
+}
+
+type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
+
+const COMMON: Record<string, OptionSpec> = {
+  help: { type: "boolean", short: "h" },
+  json: { type: "boolean" },
+};
+
+const OPTIONS: Record<CommandName, Record<string, OptionSpec>> = {
+  publish: {
+    name: { type: "string" },
+    class: { type: "string" },
+    filename: { type: "string" },
+    "content-type": { type: "string" },
+    "model-version": { type: "string" },
+    "training-window": { type: "string" },
+    "recipient-group": { type: "string" },
+    meta: { type: "string", multiple: true },
+  },
+  link: { ttl: { type: "string" }, uses: { type: "string" }, to: { type: "string" } },
+  revoke: { reason: { type: "string" } },
+  status: {},
+  versions: {},
+  audit: {
+    link: { type: "string" },
+    version: { type: "string" },
+    action: { type: "string" },
+    outcome: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
+    limit: { type: "string" },
+    cursor: { type: "string" },
+  },
+};
+
+/** What each command takes as its one operand; `null` for none. */
+const OPERAND: Record<CommandName, string | null> = {
+  publish: "FILE",
+  link: "VERSION_ID",
+  revoke: "LINK_ID",
+  status: "LINK_ID",
+  versions: "NAME",
+  audit: null,
+};
+
+const TTL_UNITS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `90s`, `30m`, `2h`, `7d` or plain seconds, as a whole number of seconds. */
+export function parseTtl(text: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  const seconds = match ? Number(match[1]) * (TTL_UNITS[match[2] ?? ""] ?? Number.NaN) : Number.NaN;
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new UsageError(`--ttl "${text}" is not a duration; use e.g. 90s, 30m, 2h, 7d or 3600.`);
+  }
+  return seconds;
+}
+
+export function parsePositiveInteger(option: string, text: string): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`${option} "${text}" is not a whole number of at least 1.`);
+  }
+  return value;
+}
+
+/** `--meta key=value`, repeatable; a key given twice is a mistake, not an override. */
+export function parseLabels(pairs: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const separator = pair.indexOf("=");
+    const key = separator > 0 ? pair.slice(0, separator) : "";
+    if (!key) throw new UsageError(`--meta "${pair}" is not key=value.`, "publish");
+    if (Object.hasOwn(labels, key)) {
+      throw new UsageError(`--meta "${key}" is given twice.`, "publish");
+    }
+    labels[key] = pair.slice(separator + 1);
+  }
+  return labels;
+}
+
+function parseClass(text: string): SensitivityClass {
+  const found = SENSITIVITY_CLASSES.find((name) => name === text);
+  if (!found) {
+    throw new UsageError(`--class must be one of ${SENSITIVITY_CLASSES.join(", ")}.`, "publish");
+  }
+  return found;
+}
+
+function isCommand(word: string): word is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(word);
+}
+
+export function parseCommandLine(argv: readonly string[]): Invocation {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "--help" || first === "-h") {
+    return { command: "help", topic: null };
+  }
+  if (first === "help") {
+    const topic = rest[0];
+    if (topic === undefined) return { command: "help", topic: null };
+    if (!isCommand(topic)) throw new UsageError(`There is no command "${topic}".`);
+    return { command: "help", topic };
+  }
+  if (!isCommand(first)) {
+    throw new UsageError(
+      first.startsWith("-")
+        ? `"${first}" must follow a command.`
+        : `There is no command "${first}".`,
+    );
+  }
+  return parseCommand(first, rest);
+}
+
+function parseCommand(command: CommandName, args: readonly string[]): Invocation {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { ...COMMON, ...OPTIONS[command] },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    // parseArgs reports unknown options and missing values as TypeErrors with a clear message.
+    throw new UsageError(error instanceof Error ? error.message : String(error), command);
+  }
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  if (values.help) return { command: "help", topic: command };
+
+  const operandName = OPERAND[command];
+  const expected = operandName === null ? 0 : 1;
+  if (parsed.positionals.length !== expected) {
+    const what = operandName === null ? "no operand" : `one ${operandName}`;
+    throw new UsageError(`${command} takes ${what}.`, command);
+  }
+  const operand = parsed.positionals[0] ?? "";
+  const json = values.json === true;
+  const text = (name: string) => values[name] as string | undefined;
+
+  switch (command) {
+    case "publish": {
+      const name = text("name");
+      if (!name) throw new UsageError("publish needs --name NAME.", command);
+      const publish: PublishArgs = {
+        file: operand,
+        name,
+        labels: parseLabels((values.meta as string[] | undefined) ?? []),
+      };
+      const chosenClass = text("class");
+      if (chosenClass !== undefined) publish.class = parseClass(chosenClass);
+      assign(publish, "filename", text("filename"));
+      assign(publish, "contentType", text("content-type"));
+      assign(publish, "modelVersion", text("model-version"));
+      assign(publish, "trainingWindow", text("training-window"));
+      assign(publish, "recipientGroup", text("recipient-group"));
+      return { command, json, ...publish };
+    }
+    case "link": {
+      const ttl = text("ttl");
+      const uses = text("uses");
+      const invocation: Invocation = { command, json, versionId: operand };
+      if (ttl !== undefined) invocation.ttlSeconds = parseTtl(ttl);
+      if (uses !== undefined) invocation.maxUses = parsePositiveInteger("--uses", uses);
+      assign(invocation, "to", text("to"));
+      return invocation;
+    }
+    case "revoke": {
+      const invocation: Invocation = { command, json, linkId: operand };
+      assign(invocation, "reason", text("reason"));
+      return invocation;
+    }
+    case "status":
+      return { command, json, linkId: operand };
+    case "versions":
+      return { command, json, name: operand };
+    case "audit": {
+      const query: AuditQuery = {};
+      assign(query, "linkId", text("link"));
+      assign(query, "versionId", text("version"));
+      assign(query, "action", text("action"));
+      assign(query, "outcome", text("outcome"));
+      assign(query, "from", text("from"));
+      assign(query, "to", text("to"));
+      assign(query, "cursor", text("cursor"));
+      const limit = text("limit");
+      if (limit !== undefined) query.limit = parsePositiveInteger("--limit", limit);
+      return { command, json, query };
+    }
+  }
+}
+
+/** Sets an optional member only when a value was given, so absent options stay absent. */
+function assign<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined) {
+  if (value !== undefined) target[key] = value;
+}

@@ -1,0 +1,91 @@
+/**
+ * The `portcullis` command: parse, find credentials, run one command, print. Results go to
+ * stdout (text for people, or exactly one JSON document with --json); errors go to stderr as
+ * one line, `error <code>: <reason>`. The exit status says who erred: 1 the API or the network,
+ * 2 the command line or the local setup. The API key is never printed.
+ */
+import { type FetchLike, PortcullisClient, PortcullisError } from "../client/index.ts";
+import { parseCommandLine, UsageError } from "./args.ts";
+import { execute, LocalFileError, type Outcome, type ProgressSink } from "./commands.ts";
+import { type Credentials, CredentialsError, discoverCredentials } from "./credentials.ts";
+import { helpText } from "./help.ts";
+
+export const EXIT_OK = 0;
+export const EXIT_API_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+export interface CliIo {
+  stdout: { write(text: string): void };
+  stderr: ProgressSink;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** For tests; defaults to the global fetch. */
+  fetch?: FetchLike;
+}
+
+const processIo = (): CliIo => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});
+
+export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let credentials: Credentials | undefined;
+  try {
+    const invocation = parseCommandLine(argv);
+    if (invocation.command === "help") {
+      io.stdout.write(`${helpText(invocation.topic)}\n`);
+      return EXIT_OK;
+    }
+
+    credentials = discoverCredentials(io.env, io.cwd);
+    const client = new PortcullisClient({
+      baseUrl: credentials.url,
+      apiKey: credentials.apiKey,
+      userAgent: "portcullis-cli",
+      ...(io.fetch ? { fetch: io.fetch } : {}),
+    });
+    const outcome: Outcome = await execute(client, invocation, io.stderr);
+    io.stdout.write(`${invocation.json ? JSON.stringify(outcome.json, null, 2) : outcome.text}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    const { code, reason, status } = describeFailure(error, credentials);
+    io.stderr.write(`error ${code}: ${reason.replace(/\s*\n\s*/g, " ")}\n`);
+    return status;
+  }
+}
+
+function describeFailure(
+  error: unknown,
+  credentials: Credentials | undefined,
+): { code: string; reason: string; status: number } {
+  if (error instanceof UsageError) {
+    const help = error.command ? `portcullis ${error.command} --help` : "portcullis --help";
+    return { code: error.code, reason: `${error.message} See ${help}.`, status: EXIT_USAGE };
+  }
+  if (error instanceof CredentialsError || error instanceof LocalFileError) {
+    return { code: error.code, reason: error.message, status: EXIT_USAGE };
+  }
+  if (error instanceof PortcullisError) {
+    return { code: error.code, reason: explain(error, credentials), status: EXIT_API_ERROR };
+  }
+  // A bug in the CLI itself: say so plainly rather than dress it up as an API answer.
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: "internal", reason: message, status: EXIT_API_ERROR };
+}
+
+function explain(error: PortcullisError, credentials: Credentials | undefined): string {
+  let reason = error.detail;
+  if (error.code === "unauthenticated" && credentials) {
+    reason += ` The API key from ${credentials.source} was refused.`;
+    if (credentials.source.endsWith("dev.json")) {
+      reason += " If the local database was reset, run `npm run setup:dev`.";
+    }
+  }
+  if (error.code === "network_error" && credentials) {
+    reason += ` Is the gateway running at ${credentials.url}?`;
+  }
+  if (error.status > 0 && error.requestId) reason += ` (request ${error.requestId})`;
+  return reason;
+}

@@ -1,0 +1,305 @@
+/**
+ * The TypeScript client for the Portcullis v1 API: publish versions, issue, read and revoke
+ * links, query the audit log. It needs only `fetch`, so it runs in Node, Workers, Deno, Bun and
+ * browsers alike; every failure is a {@link PortcullisError} carrying a stable `code`.
+ *
+ * @example
+ * ```ts
+ * const portcullis = new PortcullisClient({ baseUrl: "http://127.0.0.1:8787", apiKey });
+ * const version = await portcullis.publish({ name: "ward-4", class: "restricted", body, size });
+ * const link = await portcullis.issueLink({ versionId: version.versionId, ttlSeconds: 3600 });
+ * ```
+ */
+import type { z } from "zod";
+import { newId } from "../ids.ts";
+import { meteredBody, type UploadBody } from "./body.ts";
+import { PortcullisError } from "./errors.ts";
+import {
+  type AuditPage,
+  auditPageSchema,
+  type IssuedLink,
+  type Link,
+  linkSchema,
+  problemSchema,
+  type SensitivityClass,
+  type Version,
+  versionListSchema,
+  versionSchema,
+} from "./types.ts";
+
+export type { UploadBody } from "./body.ts";
+export { type ClientErrorCode, PortcullisError } from "./errors.ts";
+export * from "./types.ts";
+
+/** The header both sides use for the request id (the server echoes the client's). */
+export const REQUEST_ID_HEADER = "Portcullis-Request-Id";
+
+/** `fetch` as the client calls it; `duplex` is what streaming request bodies need in Node. */
+export type FetchLike = (url: string, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
+
+export interface PortcullisClientOptions {
+  /** The gateway's origin, e.g. `https://files.example.org`; a path prefix is kept. */
+  baseUrl: string;
+  /** `pcl.<id>.<secret>`. Kept in a private field and sent only in the Authorization header. */
+  apiKey: string;
+  /** Defaults to the global `fetch`. */
+  fetch?: FetchLike;
+  /** Sent as User-Agent where the runtime allows it; the audit records it. */
+  userAgent?: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface PublishInput {
+  /** The object name: 1-128 letters, digits, `.`, `_`, `-`. */
+  name: string;
+  /** Required when the object is new; otherwise it must match the object's class. */
+  class?: SensitivityClass;
+  /** The file name recipients see; defaults to the object name. */
+  filename?: string;
+  contentType?: string;
+  modelVersion?: string;
+  trainingWindow?: string;
+  recipientGroup?: string;
+  labels?: Record<string, string>;
+  body: UploadBody;
+  /** Exact byte length of `body`; sent as Content-Length, which the API requires. */
+  size: number;
+  /** Called as bytes are handed to the connection, from (0, size) to (size, size). */
+  onProgress?: (sent: number, total: number) => void;
+}
+
+export interface IssueLinkInput {
+  versionId: string;
+  /** Defaults to the class default; beyond the class maximum is refused (`policy_violation`). */
+  ttlSeconds?: number;
+  maxUses?: number;
+  /** Binds the link to one recipient identity. */
+  recipientEmail?: string;
+}
+
+export interface AuditQuery {
+  linkId?: string;
+  versionId?: string;
+  action?: string;
+  outcome?: string;
+  /** Inclusive start. */
+  from?: Date | string;
+  /** Exclusive end. */
+  to?: Date | string;
+  /** 1-500; the server defaults to 50. */
+  limit?: number;
+  /** `nextCursor` from the previous page. */
+  cursor?: string;
+}
+
+interface Call {
+  method: "GET" | "POST";
+  path: string;
+  query?: URLSearchParams;
+  json?: unknown;
+  body?: BodyInit;
+  headers?: Record<string, string>;
+}
+
+const issuedLinkSchema = linkSchema.extend({ url: linkSchema.shape.url.unwrap() });
+
+export class PortcullisClient {
+  readonly baseUrl: string;
+  readonly #apiKey: string;
+  readonly #fetch: FetchLike;
+  readonly #userAgent: string | undefined;
+
+  constructor(options: PortcullisClientOptions) {
+    if (!URL.canParse(options.baseUrl)) {
+      throw new TypeError(
+        `"baseUrl" must be an absolute URL, got ${JSON.stringify(options.baseUrl)}`,
+      );
+    }
+    if (typeof options.apiKey !== "string" || options.apiKey.length === 0) {
+      throw new TypeError('"apiKey" must be a non-empty string');
+    }
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.#apiKey = options.apiKey;
+    // Bound, because some runtimes refuse a `fetch` called with another `this`.
+    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.#userAgent = options.userAgent;
+  }
+
+  /** Publishes a new immutable version of `name`, streaming `body` to storage. */
+  publish(input: PublishInput, options?: CallOptions): Promise<Version> {
+    const query = new URLSearchParams();
+    if (input.class !== undefined) query.set("class", input.class);
+    if (input.filename !== undefined) query.set("filename", input.filename);
+    if (input.modelVersion !== undefined) query.set("modelVersion", input.modelVersion);
+    if (input.trainingWindow !== undefined) query.set("trainingWindow", input.trainingWindow);
+    if (input.recipientGroup !== undefined) query.set("recipientGroup", input.recipientGroup);
+    for (const [key, value] of Object.entries(input.labels ?? {})) {
+      query.append("label", `${key}=${value}`);
+    }
+
+    const body = meteredBody(input.body, input.size, input.onProgress);
+    return this.#call(
+      versionSchema,
+      {
+        method: "POST",
+        path: `/v1/objects/${encodeURIComponent(input.name)}/versions`,
+        query,
+        body,
+        headers: {
+          "Content-Type": input.contentType ?? "application/octet-stream",
+          "Content-Length": String(input.size),
+        },
+      },
+      options,
+    );
+  }
+
+  /** The object's versions, newest first. */
+  async listVersions(name: string, options?: CallOptions): Promise<Version[]> {
+    const path = `/v1/objects/${encodeURIComponent(name)}/versions`;
+    const answer = await this.#call(versionListSchema, { method: "GET", path }, options);
+    return answer.versions;
+  }
+
+  getVersion(versionId: string, options?: CallOptions): Promise<Version> {
+    const path = `/v1/versions/${encodeURIComponent(versionId)}`;
+    return this.#call(versionSchema, { method: "GET", path }, options);
+  }
+
+  /** Issues a link. Its `url` carries the token and is returned only here: never log it. */
+  issueLink(input: IssueLinkInput, options?: CallOptions): Promise<IssuedLink> {
+    const json = {
+      versionId: input.versionId,
+      ttlSeconds: input.ttlSeconds,
+      maxUses: input.maxUses,
+      recipientEmail: input.recipientEmail,
+    };
+    return this.#call(issuedLinkSchema, { method: "POST", path: "/v1/links", json }, options);
+  }
+
+  /** A link's live state (uses spent, status); never its URL. */
+  getLink(linkId: string, options?: CallOptions): Promise<Link> {
+    const path = `/v1/links/${encodeURIComponent(linkId)}`;
+    return this.#call(linkSchema, { method: "GET", path }, options);
+  }
+
+  /** Revokes a link at once; its open download sessions end too. */
+  revokeLink(linkId: string, reason?: string, options?: CallOptions): Promise<Link> {
+    const path = `/v1/links/${encodeURIComponent(linkId)}/revoke`;
+    return this.#call(linkSchema, { method: "POST", path, json: { reason } }, options);
+  }
+
+  /** One page of the tenant's audit log, newest first; pass `nextCursor` on for the next. */
+  audit(query: AuditQuery = {}, options?: CallOptions): Promise<AuditPage> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value === undefined) continue;
+      params.set(key, value instanceof Date ? value.toISOString() : String(value));
+    }
+    return this.#call(
+      auditPageSchema,
+      { method: "GET", path: "/v1/audit", query: params },
+      options,
+    );
+  }
+
+  async #call<T>(schema: z.ZodType<T>, call: Call, options: CallOptions = {}): Promise<T> {
+    // Our own id, so that even a call that never got an answer can be traced in the logs.
+    const sentRequestId = newId("request");
+    const headers = new Headers(call.headers);
+    headers.set("Authorization", `Bearer ${this.#apiKey}`);
+    headers.set("Accept", "application/json");
+    headers.set(REQUEST_ID_HEADER, sentRequestId);
+    if (this.#userAgent) headers.set("User-Agent", this.#userAgent);
+    let body = call.body;
+    if (call.json !== undefined) {
+      headers.set("Content-Type", "application/json");
+      body = JSON.stringify(call.json);
+    }
+    const query = call.query?.size ? `?${call.query}` : "";
+    const init: RequestInit & { duplex?: "half" } = { method: call.method, headers, body };
+    if (body instanceof ReadableStream) init.duplex = "half";
+    // Redirects are not part of the contract; following one could carry the key elsewhere.
+    init.redirect = "manual";
+    if (options.signal) init.signal = options.signal;
+
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.baseUrl}${call.path}${query}`, init);
+    } catch (error) {
+      throw transportError(error, sentRequestId, options.signal);
+    }
+
+    const requestId = response.headers.get(REQUEST_ID_HEADER) ?? sentRequestId;
+    const text = await response.text().catch((error: unknown) => {
+      throw transportError(error, requestId, options.signal);
+    });
+    const payload = parseJson(text);
+    if (!response.ok) throw refusal(response, payload, requestId);
+
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      const [issue] = parsed.error.issues;
+      const where = issue ? `${issue.path.join(".") || "(body)"}: ${issue.message}` : "invalid";
+      throw new PortcullisError(
+        "unexpected_response",
+        `The answer to ${call.method} ${call.path} does not match the contract (${where}).`,
+        { status: response.status, requestId, cause: parsed.error },
+      );
+    }
+    return parsed.data;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function refusal(response: Response, payload: unknown, requestId: string): PortcullisError {
+  const problem = problemSchema.safeParse(payload);
+  if (problem.success) {
+    const detail = problem.data.detail ?? problem.data.title ?? `HTTP ${response.status}`;
+    return new PortcullisError(problem.data.code, detail, {
+      status: response.status,
+      requestId: problem.data.requestId ?? requestId,
+      problem: problem.data,
+    });
+  }
+  const statusText = response.statusText ? ` ${response.statusText}` : "";
+  return new PortcullisError(
+    "unexpected_response",
+    `HTTP ${response.status}${statusText} without a problem document.`,
+    { status: response.status, requestId },
+  );
+}
+
+function transportError(error: unknown, requestId: string, signal?: AbortSignal): PortcullisError {
+  // The metered body fails the upload with its own error; fetch may wrap it in a TypeError.
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof PortcullisError) return cause;
+  }
+  if (signal?.aborted) {
+    return new PortcullisError("aborted", "The call was aborted.", { requestId, cause: error });
+  }
+  const reason = error instanceof Error ? describeCause(error) : String(error);
+  return new PortcullisError("network_error", reason, { requestId, cause: error });
+}
+
+/** Node's fetch says only "fetch failed"; the useful part (ECONNREFUSED, …) is in `cause`. */
+function describeCause(error: Error): string {
+  const cause = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as Error & { code?: unknown }).code;
+    return typeof code === "string"
+      ? `${error.message} (${code})`
+      : `${error.message}: ${cause.message}`;
+  }
+  return error.message;
+}
