@@ -272,11 +272,9 @@ export function prefersJson(request: Request): boolean {
   const ranges = parseAccept(request.headers.get("Accept") ?? "");
   if (ranges.length === 0) return true;
 
-  const html = quality(ranges, "text", "html");
-  const json = Math.max(
-    quality(ranges, "application", "json"),
-    quality(ranges, "application", "problem+json"),
-  );
+  const html = quality(ranges, "text", ["html"]);
+  // Both JSON types count as one choice: `application/json;q=0` refuses JSON answers altogether.
+  const json = quality(ranges, "application", ["json", "problem+json"]);
   if (json !== html) return json > html;
   return !ranges.some((range) => range.type === "text" && range.subtype === "html" && range.q > 0);
 }
@@ -307,14 +305,18 @@ function parseAccept(header: string): MediaRange[] {
   return ranges;
 }
 
-/** The weight of the most specific range matching `type/subtype` (RFC 9110 §12.5.1), else 0. */
-function quality(ranges: MediaRange[], type: string, subtype: string): number {
-  const exact = ranges.filter((range) => range.type === type && range.subtype === subtype);
-  if (exact.length > 0) return Math.max(...exact.map((range) => range.q));
-  const family = ranges.filter((range) => range.type === type && range.subtype === "*");
-  if (family.length > 0) return Math.max(...family.map((range) => range.q));
-  const any = ranges.filter((range) => range.type === "*" && range.subtype === "*");
-  return any.length > 0 ? Math.max(...any.map((range) => range.q)) : 0;
+/**
+ * The weight of the most specific ranges matching `type/subtype` for any of `subtypes` (RFC 9110
+ * §12.5.1): exact types first, then `type/*`, then `*` `/` `*`; 0 when none matches.
+ */
+function quality(ranges: MediaRange[], type: string, subtypes: string[]): number {
+  const tiers = [
+    ranges.filter((range) => range.type === type && subtypes.includes(range.subtype)),
+    ranges.filter((range) => range.type === type && range.subtype === "*"),
+    ranges.filter((range) => range.type === "*" && range.subtype === "*"),
+  ];
+  const matching = tiers.find((tier) => tier.length > 0) ?? [];
+  return Math.max(0, ...matching.map((range) => range.q));
 }
 
 /** The nonce lands in a header and in attributes; anything but base64 there is a caller bug. */
