@@ -22,6 +22,8 @@ const foreignKeys = { keys: [await signingKey("test-current")] };
 
 export default defineConfig({
   test: {
+    // Structured logs are printed only for tests that fail, where they help.
+    silent: "passed-only",
     projects: [
       {
         plugins: [

@@ -18,12 +18,22 @@ export function createApp() {
   app.use("*", requestContext());
 
   const api = new OpenAPIHono<HonoEnv>({ defaultHook: validationHook });
-  api.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
     scheme: "bearer",
     description: "A Portcullis API key: pcl.<key id>.<secret>",
   });
-  api.doc31("/openapi.json", {
+  const authenticate = requireApiKey();
+  api.use("*", async (c, next) => {
+    if (c.req.path === "/v1/openapi.json") return next();
+    return authenticate(c, next);
+  });
+  registerObjectRoutes(api);
+  registerLinkRoutes(api);
+  registerAuditRoutes(api);
+  app.route("/v1", api);
+  // Generated after mounting, so every path carries its /v1 prefix.
+  app.doc31("/v1/openapi.json", {
     openapi: "3.1.0",
     info: {
       title: "Portcullis API",
@@ -32,14 +42,6 @@ export function createApp() {
     },
     security: [{ apiKey: [] }],
   });
-  api.use("*", async (c, next) => {
-    if (c.req.path.endsWith("/openapi.json")) return next();
-    return requireApiKey()(c, next);
-  });
-  registerObjectRoutes(api);
-  registerLinkRoutes(api);
-  registerAuditRoutes(api);
-  app.route("/v1", api);
 
   registerRecipientRoutes(app);
 

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { api, call, seedTenant } from "../support/harness.ts";
+
+describe("GET /v1/openapi.json", () => {
+  it("is generated from the route schemas and needs no credentials", async () => {
+    const response = await call("/v1/openapi.json");
+    expect(response.status).toBe(200);
+    const document = await response.json<{
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    }>();
+    expect(document.openapi).toBe("3.1.0");
+    expect(Object.keys(document.paths).sort()).toEqual([
+      "/v1/audit",
+      "/v1/links",
+      "/v1/links/{linkId}",
+      "/v1/links/{linkId}/revoke",
+      "/v1/objects/{name}/versions",
+      "/v1/versions/{versionId}",
+    ]);
+    expect(Object.keys(document.paths["/v1/objects/{name}/versions"] ?? {}).sort()).toEqual([
+      "get",
+      "post",
+    ]);
+    expect(document.components.schemas).toHaveProperty("IssueLink");
+    expect(document.components.schemas).toHaveProperty("Link");
+    expect(document.components.schemas).toHaveProperty("Problem");
+  });
+
+  it("an unknown /v1 route answers 404 to a caller and 401 to a stranger", async () => {
+    const tenant = await seedTenant();
+    const known = await api(tenant, "/nothing-here");
+    expect(known.status).toBe(404);
+    expect(known.headers.get("Content-Type")).toBe("application/problem+json");
+    expect(await known.json()).toMatchObject({ code: "not_found" });
+
+    const stranger = await call("/v1/nothing-here");
+    expect(stranger.status).toBe(401);
+  });
+
+  it("an unknown route outside /v1 answers a 404 problem", async () => {
+    const response = await call("/nowhere");
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: "not_found" });
+  });
+});
