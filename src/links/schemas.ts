@@ -18,14 +18,9 @@ export const issueLinkSchema = z
       .min(60, "A link lasts at least 60 seconds.")
       .optional()
       .openapi({ description: "Time to live; defaults to the class default." }),
-    maxUses: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .openapi({
-        description: "Downloads allowed; 1 makes a one-time link. Class default if absent.",
-      }),
+    maxUses: z.number().int().min(1).optional().openapi({
+      description: "Downloads allowed; 1 makes a one-time link. Class default if absent.",
+    }),
     recipientEmail: z.email().max(254).optional().openapi({
       description: "Binds the link to one recipient, who must prove this identity to download.",
     }),
