@@ -166,10 +166,11 @@ export function renderLanding(view: LinkView, options: LandingOptions): string {
               Download file
             </button>
             <p id="confirm-note" class="note">
-              Downloading uses 1 of the {state.usesLeft} remaining{" "}
-              {state.usesLeft === 1 ? "download" : "downloads"}. If it is interrupted, you can
-              resume it for {graceMinutes} {graceMinutes === 1 ? "minute" : "minutes"} without using
-              another.
+              {state.usesLeft === 1
+                ? "This is the last download the link allows."
+                : `Downloading uses 1 of the ${state.usesLeft} downloads left.`}{" "}
+              If it is interrupted, you can resume it for {graceMinutes}{" "}
+              {graceMinutes === 1 ? "minute" : "minutes"} without using another.
             </p>
             <p id="confirm-status" class="note" role="status" />
           </form>
@@ -492,7 +493,9 @@ color:var(--muted)}
 h1{margin:.3rem 0 .2rem;font-size:1.55rem;line-height:1.25;overflow-wrap:anywhere}
 h2{margin:1.75rem 0 .5rem;font-size:1.05rem}
 .lede{margin:0;color:var(--muted);overflow-wrap:anywhere}
-.policy{margin:1.25rem 0;padding:.9rem 1rem;border-radius:10px;background:var(--policy-bg)}
+.policy{margin:1.25rem 0;padding:.9rem 1rem;border-left:4px solid var(--accent);
+border-radius:0 10px 10px 0;background:var(--policy-bg)}
+.policy-restricted,.policy-patient-linked{border-left-color:var(--notice-edge)}
 .policy p{margin:.45rem 0 0}
 .badge{display:inline-block;padding:.1rem .55rem;border-radius:999px;font-size:.8rem;
 font-weight:650;background:var(--badge-bg);color:var(--badge-text)}
@@ -531,7 +534,8 @@ footer{margin:1.5rem .25rem 0;font-size:.88rem;color:var(--muted)}
  * ignore a second submit for a few seconds, so a double click cannot spend two uses.
  */
 const PAGE_SCRIPT = `(() => {
-  const format = new Intl.DateTimeFormat(undefined, {
+  // The reader's zone, in the page's own language and date order, so the text stays consistent.
+  const format = new Intl.DateTimeFormat("en-GB", {
     weekday: "short", day: "numeric", month: "short", year: "numeric",
     hour: "2-digit", minute: "2-digit", timeZoneName: "short",
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DenialCode, LinkView } from "../../src/links/model.ts";
+import type { DenialCode, LinkState, LinkView } from "../../src/links/model.ts";
 import { CLASS_POLICIES } from "../../src/policy/classes.ts";
 import {
   formatBytes,
@@ -22,7 +22,13 @@ const NONCE = "dGVzdC1ub25jZS0xMjM0NQ==";
 const SHA256 = "912744b8ba86c89ab44f383ff4d1216e7b83fa0eb82515500243df4d43726e23";
 const CONFIRM = "/d/eyJhbGciOiJFZERTQSJ9.e30.c2ln";
 
-function linkView(overrides: { file?: object; denial?: DenialCode | null } = {}): LinkView {
+interface ViewOverrides {
+  file?: object;
+  state?: Partial<LinkState>;
+  denial?: DenialCode | null;
+}
+
+function linkView(overrides: ViewOverrides = {}): LinkView {
   const expiresAt = NOW + 3 * HOUR;
   return {
     state: {
@@ -34,6 +40,7 @@ function linkView(overrides: { file?: object; denial?: DenialCode | null } = {})
       expiresAt,
       revokedAt: null,
       openSessions: 0,
+      ...overrides.state,
     },
     record: {
       linkId: "lnk_test",
@@ -149,8 +156,14 @@ describe("renderLanding", () => {
     const html = landing();
     expect(html).toContain(`<form method="post" action="${CONFIRM}" class="confirm">`);
     expect(html).toContain('<button type="submit" aria-describedby="confirm-note">');
-    expect(text(html)).toContain("Downloading uses 1 of the 1 remaining download.");
+    expect(text(html)).toContain("This is the last download the link allows.");
     expect(text(html)).toContain("resume it for 30 minutes");
+  });
+
+  it("says how many uses the download spends when several are left", () => {
+    const page = text(landing(linkView({ state: { usesSpent: 1, maxUses: 5, usesLeft: 4 } })));
+    expect(page).toContain("Downloads left 4 of 5");
+    expect(page).toContain("Downloading uses 1 of the 4 downloads left.");
   });
 
   it("escapes a hostile filename everywhere it appears", () => {
