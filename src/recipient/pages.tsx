@@ -23,7 +23,8 @@ export interface RecipientMessage {
 }
 
 const ASK_SENDER = "Ask the person who sent you the link for a new one.";
-const TRY_LATER = "Try again in a few minutes. If it keeps happening, tell the person who sent it.";
+const TRY_LATER =
+  "Try again in a few minutes. If it keeps happening, tell the person who sent you the link.";
 
 /** An unknown link and a bad token say the same thing, so a page never confirms a link exists. */
 const INVALID_LINK: RecipientMessage = {
@@ -37,9 +38,7 @@ const INVALID_LINK: RecipientMessage = {
 const MESSAGES: Record<RecipientPageCode, RecipientMessage> = {
   link_expired: {
     title: "This link has expired",
-    explanation:
-      "Links to sensitive files work only for a short time, and this one's time is up. " +
-      "Nothing was downloaded.",
+    explanation: "Links to sensitive files work only for a short time, and this one's time is up.",
     nextStep: ASK_SENDER,
   },
   link_revoked: {
@@ -77,7 +76,7 @@ const MESSAGES: Record<RecipientPageCode, RecipientMessage> = {
   not_found: INVALID_LINK,
   storage_unavailable: {
     title: "The file is briefly unavailable",
-    explanation: "We could not reach the storage that holds this file. Your link was not used.",
+    explanation: "We could not reach the storage that holds this file just now.",
     nextStep: TRY_LATER,
   },
   internal_error: {
@@ -265,9 +264,9 @@ export function newNonce(): string {
 
 /**
  * Whether to answer with JSON (or problem+json) rather than a page. Browsers name `text/html`
- * and get pages; API clients that prefer JSON get JSON; `*` `/` `*` alone, as curl sends, or no
- * Accept at all, also gets JSON, because nothing there asked for a page. Ties go to HTML only when
- * `text/html` itself is listed.
+ * and get pages; API clients that prefer JSON get JSON; the bare any-type wildcard curl sends, or
+ * no Accept at all, also gets JSON, because nothing there asked for a page. Ties go to HTML only
+ * when `text/html` itself is listed.
  */
 export function prefersJson(request: Request): boolean {
   const ranges = parseAccept(request.headers.get("Accept") ?? "");
@@ -308,7 +307,7 @@ function parseAccept(header: string): MediaRange[] {
 
 /**
  * The weight of the most specific ranges matching `type/subtype` for any of `subtypes` (RFC 9110
- * §12.5.1): exact types first, then `type/*`, then `*` `/` `*`; 0 when none matches.
+ * §12.5.1): exact types first, then `type/*`, then the any-type wildcard; 0 when none matches.
  */
 function quality(ranges: MediaRange[], type: string, subtypes: string[]): number {
   const tiers = [

@@ -265,9 +265,9 @@ describe("renderDenial", () => {
     expect(html).toContain("<code>req_&lt;b&gt;1&lt;/b&gt;</code>");
   });
 
-  it("an outage says the link was not used and to try again", () => {
+  it("an outage says the storage could not be reached and to try again", () => {
     const page = text(renderDenial("storage_unavailable", { nonce: NONCE }));
-    expect(page).toContain("Your link was not used.");
+    expect(page).toContain("could not reach the storage");
     expect(page).toContain("Try again in a few minutes.");
   });
 });
