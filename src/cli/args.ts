@@ -120,9 +120,9 @@ export function parseLabels(pairs: readonly string[]): Record<string, string> {
   for (const pair of pairs) {
     const separator = pair.indexOf("=");
     const key = separator > 0 ? pair.slice(0, separator) : "";
-    if (!key) throw new UsageError(`--meta "${pair}" is not key=value.`, "publish");
+    if (!key) throw new UsageError(`--meta "${pair}" is not key=value.`);
     if (Object.hasOwn(labels, key)) {
-      throw new UsageError(`--meta "${key}" is given twice.`, "publish");
+      throw new UsageError(`--meta "${key}" is given twice.`);
     }
     labels[key] = pair.slice(separator + 1);
   }
@@ -132,7 +132,7 @@ export function parseLabels(pairs: readonly string[]): Record<string, string> {
 function parseClass(text: string): SensitivityClass {
   const found = SENSITIVITY_CLASSES.find((name) => name === text);
   if (!found) {
-    throw new UsageError(`--class must be one of ${SENSITIVITY_CLASSES.join(", ")}.`, "publish");
+    throw new UsageError(`--class must be one of ${SENSITIVITY_CLASSES.join(", ")}.`);
   }
   return found;
 }
@@ -172,19 +172,35 @@ function parseCommand(command: CommandName, args: readonly string[]): Invocation
       strict: true,
     });
   } catch (error) {
-    // parseArgs reports unknown options and missing values as TypeErrors with a clear message.
-    throw new UsageError(error instanceof Error ? error.message : String(error), command);
+    // parseArgs says what is wrong in its first sentence, then adds advice about "--".
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${message.split(". ")[0]?.replace(/\.$/, "")}.`, command);
   }
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
   if (values.help) return { command: "help", topic: command };
+  try {
+    return toInvocation(command, parsed.positionals, values);
+  } catch (error) {
+    // Point a mistake in an option's value at the help of the command it was given to.
+    if (error instanceof UsageError && error.command === null) {
+      throw new UsageError(error.message, command);
+    }
+    throw error;
+  }
+}
 
+function toInvocation(
+  command: CommandName,
+  positionals: readonly string[],
+  values: Record<string, string | string[] | boolean | undefined>,
+): Invocation {
   const operandName = OPERAND[command];
   const expected = operandName === null ? 0 : 1;
-  if (parsed.positionals.length !== expected) {
+  if (positionals.length !== expected) {
     const what = operandName === null ? "no operand" : `one ${operandName}`;
     throw new UsageError(`${command} takes ${what}.`, command);
   }
-  const operand = parsed.positionals[0] ?? "";
+  const operand = positionals[0] ?? "";
   const json = values.json === true;
   const text = (name: string) => values[name] as string | undefined;
 

@@ -11,8 +11,8 @@ export const DEV_CREDENTIALS_PATH = join(".portcullis", "dev.json");
 export interface Credentials {
   url: string;
   apiKey: string;
-  /** Where they came from, for error messages; never the key itself. */
-  source: string;
+  /** Where the key came from (`PORTCULLIS_API_KEY` or a dev.json path), for error messages. */
+  keySource: string;
 }
 
 /** A missing or unreadable configuration: the command cannot start (exit status 2). */
@@ -78,7 +78,7 @@ export function discoverCredentials(
     apiKey: env.PORTCULLIS_API_KEY || undefined,
   };
   if (fromEnv.url && fromEnv.apiKey) {
-    return { url: fromEnv.url, apiKey: fromEnv.apiKey, source: "the environment" };
+    return { url: fromEnv.url, apiKey: fromEnv.apiKey, keySource: "PORTCULLIS_API_KEY" };
   }
 
   const devFile = findDevCredentials(cwd, read);
@@ -86,16 +86,14 @@ export function discoverCredentials(
   const url = fromEnv.url ?? fromFile.url;
   const apiKey = fromEnv.apiKey ?? fromFile.apiKey;
   if (url && apiKey && devFile) {
-    const source =
-      fromEnv.url || fromEnv.apiKey ? `the environment and ${devFile.path}` : devFile.path;
-    return { url, apiKey, source };
+    return { url, apiKey, keySource: fromEnv.apiKey ? "PORTCULLIS_API_KEY" : devFile.path };
   }
 
   const missing = [url ? null : "PORTCULLIS_URL", apiKey ? null : "PORTCULLIS_API_KEY"]
     .filter(Boolean)
     .join(" and ");
   const hint = devFile
-    ? `; ${devFile.path} does not have it either`
+    ? `; ${devFile.path} lacks a usable "url" or "apiKey"`
     : ", or run `npm start` in the Portcullis repository to create .portcullis/dev.json";
   throw new CredentialsError("no_credentials", `Set ${missing}${hint}.`);
 }

@@ -78,8 +78,8 @@ function describeFailure(
 function explain(error: PortcullisError, credentials: Credentials | undefined): string {
   let reason = error.detail;
   if (error.code === "unauthenticated" && credentials) {
-    reason += ` The API key from ${credentials.source} was refused.`;
-    if (credentials.source.endsWith("dev.json")) {
+    reason += ` The API key from ${credentials.keySource} was refused.`;
+    if (credentials.keySource.endsWith("dev.json")) {
       reason += " If the local database was reset, run `npm run setup:dev`.";
     }
   }

@@ -104,6 +104,17 @@ interface Call {
   headers?: Record<string, string>;
 }
 
+/**
+ * Redirects are not part of the contract, and following one could carry the key elsewhere, so
+ * none is followed. "error" is also what keeps Node's fetch from teeing a stream body for a
+ * redirect it might follow, which holds the whole upload in memory (nodejs/undici#4058). Workers
+ * reject "error", so there the client asks for "manual" and treats the 3xx as unexpected.
+ */
+const REDIRECT_MODE: "error" | "manual" =
+  typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers"
+    ? "manual"
+    : "error";
+
 const issuedLinkSchema = linkSchema.extend({ url: linkSchema.shape.url.unwrap() });
 
 export class PortcullisClient {
@@ -220,10 +231,13 @@ export class PortcullisClient {
       body = JSON.stringify(call.json);
     }
     const query = call.query?.size ? `?${call.query}` : "";
-    const init: RequestInit & { duplex?: "half" } = { method: call.method, headers, body };
+    const init: RequestInit & { duplex?: "half" } = {
+      method: call.method,
+      headers,
+      body,
+      redirect: REDIRECT_MODE,
+    };
     if (body instanceof ReadableStream) init.duplex = "half";
-    // Redirects are not part of the contract; following one could carry the key elsewhere.
-    init.redirect = "manual";
     if (options.signal) init.signal = options.signal;
 
     let response: Response;
