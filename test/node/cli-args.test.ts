@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import {
+  parseCommandLine,
+  parseLabels,
+  parsePositiveInteger,
+  parseTtl,
+  UsageError,
+} from "../../src/cli/args.ts";
+
+function usageErrorOf(run: () => unknown): UsageError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof UsageError) return error;
+    throw error;
+  }
+  throw new Error("expected a UsageError");
+}
+
+describe("parseTtl", () => {
+  it.each([
+    ["90s", 90],
+    ["30m", 1800],
+    ["2h", 7200],
+    ["7d", 604_800],
+    ["3600", 3600],
+    [" 45 ", 45],
+  ])("reads %j as %i seconds", (text, seconds) => {
+    expect(parseTtl(text)).toBe(seconds);
+  });
+
+  it.each(["", "0", "0h", "-5", "1.5h", "2w", "h", "2 h", "1e3", "99999999999999999d"])(
+    "refuses %j as a usage error",
+    (text) => {
+      expect(usageErrorOf(() => parseTtl(text)).message).toContain("--ttl");
+    },
+  );
+});
+
+describe("parsePositiveInteger", () => {
+  it("accepts whole numbers from 1", () => {
+    expect(parsePositiveInteger("--uses", "1")).toBe(1);
+    expect(parsePositiveInteger("--limit", "500")).toBe(500);
+  });
+
+  it.each(["0", "-1", "2.5", "ten", ""])("refuses %j and names the option", (text) => {
+    expect(usageErrorOf(() => parsePositiveInteger("--uses", text)).message).toMatch(/^--uses /);
+  });
+});
+
+describe("parseLabels", () => {
+  it("splits at the first '=' so values may contain '='", () => {
+    expect(parseLabels(["source=cms", "query=a=b", "empty="])).toEqual({
+      source: "cms",
+      query: "a=b",
+      empty: "",
+    });
+  });
+
+  it("refuses a pair without a key", () => {
+    expect(usageErrorOf(() => parseLabels(["=value"])).message).toContain("key=value");
+    expect(usageErrorOf(() => parseLabels(["novalue"])).message).toContain("key=value");
+  });
+
+  it("refuses a key given twice rather than keeping either value", () => {
+    expect(usageErrorOf(() => parseLabels(["a=1", "a=2"])).message).toContain("twice");
+  });
+});
+
+describe("parseCommandLine", () => {
+  it("shows the overview for no arguments, --help, -h and help", () => {
+    for (const argv of [[], ["--help"], ["-h"], ["help"]]) {
+      expect(parseCommandLine(argv)).toEqual({ command: "help", topic: null });
+    }
+  });
+
+  it("shows a command's help for `help CMD` and `CMD --help`, even without its operand", () => {
+    expect(parseCommandLine(["help", "link"])).toEqual({ command: "help", topic: "link" });
+    expect(parseCommandLine(["publish", "--help"])).toEqual({ command: "help", topic: "publish" });
+    expect(parseCommandLine(["audit", "-h"])).toEqual({ command: "help", topic: "audit" });
+  });
+
+  it("parses publish with every option, keeping absent options absent", () => {
+    expect(
+      parseCommandLine([
+        "publish",
+        "data/risk.csv",
+        "--name",
+        "ward-4-risk",
+        "--class",
+        "restricted",
+        "--model-version",
+        "v3",
+        "--meta",
+        "ward=4",
+        "--meta",
+        "run=nightly",
+        "--json",
+      ]),
+    ).toEqual({
+      command: "publish",
+      json: true,
+      file: "data/risk.csv",
+      name: "ward-4-risk",
+      class: "restricted",
+      modelVersion: "v3",
+      labels: { ward: "4", run: "nightly" },
+    });
+  });
+
+  it("parses link's duration, uses and recipient", () => {
+    expect(
+      parseCommandLine(["link", "ver_x", "--ttl", "2h", "--uses", "3", "--to", "a@b.org"]),
+    ).toEqual({
+      command: "link",
+      json: false,
+      versionId: "ver_x",
+      ttlSeconds: 7200,
+      maxUses: 3,
+      to: "a@b.org",
+    });
+  });
+
+  it("maps audit's short option names onto the API's query names", () => {
+    expect(
+      parseCommandLine(["audit", "--link", "lnk_x", "--outcome", "denied", "--limit", "20"]),
+    ).toEqual({
+      command: "audit",
+      json: false,
+      query: { linkId: "lnk_x", outcome: "denied", limit: 20 },
+    });
+  });
+
+  it("points a bad option value at the help of the command it was given to", () => {
+    const error = usageErrorOf(() => parseCommandLine(["link", "ver_x", "--ttl", "soon"]));
+    expect(error.command).toBe("link");
+  });
+
+  it.each([
+    [["publish", "f.csv"], "--name"],
+    [["publish", "--name", "x"], "one FILE"],
+    [["publish", "a", "b", "--name", "x"], "one FILE"],
+    [["publish", "f.csv", "--name", "x", "--class", "secret"], "--class must be one of"],
+    [["link"], "one VERSION_ID"],
+    [["audit", "extra"], "no operand"],
+    [["status", "lnk_x", "--bogus"], "Unknown option '--bogus'."],
+    [["link", "ver_x", "--ttl"], "argument missing"],
+    [["frobnicate"], 'no command "frobnicate"'],
+    [["--json"], "must follow a command"],
+    [["help", "frobnicate"], 'no command "frobnicate"'],
+  ])("refuses %j as a usage error", (argv, message) => {
+    expect(usageErrorOf(() => parseCommandLine(argv)).message).toContain(message);
+  });
+});

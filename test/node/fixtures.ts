@@ -1,0 +1,71 @@
+/** Answers and a recording fetch for the client and CLI tests: no server, no network. */
+import type { FetchLike } from "../../src/client/index.ts";
+
+export const KEY = "pcl.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
+export const VERSION = {
+  versionId: "ver_AAAAAAAAAAAAAAAAAAAAAA",
+  objectName: "ward-4-risk",
+  class: "restricted",
+  number: 2,
+  filename: "risk.csv",
+  contentType: "text/csv",
+  size: 5,
+  sha256: "f".repeat(64),
+  modelVersion: null,
+  trainingWindow: null,
+  recipientGroup: null,
+  labels: {},
+  publishedBy: "ci",
+  publishedAt: "2026-01-01T00:00:00.000Z",
+  retainUntil: null,
+  purged: false,
+};
+
+export const LINK = {
+  id: "lnk_AAAAAAAAAAAAAAAAAAAAAA",
+  versionId: VERSION.versionId,
+  class: "restricted",
+  status: "active",
+  usesSpent: 0,
+  maxUses: 1,
+  usesLeft: 1,
+  expiresAt: "2026-01-01T02:00:00.000Z",
+  issuedAt: "2026-01-01T00:00:00.000Z",
+  issuedBy: "ci",
+  recipientEmail: null,
+  revokedAt: null,
+};
+
+interface Sent {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: string;
+  init: RequestInit & { duplex?: "half" };
+}
+
+/** A fetch that records what it was sent and answers with `reply`. */
+export function fakeFetch(reply: (sent: Sent) => Response | Promise<Response>) {
+  const sent: Sent[] = [];
+  const fetch: FetchLike = async (url, init) => {
+    const body = init.body ? await new Response(init.body).text() : "";
+    const request = {
+      url,
+      method: init.method ?? "GET",
+      headers: new Headers(init.headers),
+      body,
+      init,
+    };
+    sent.push(request);
+    return reply(request);
+  };
+  return { fetch, sent };
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+  });
+}
