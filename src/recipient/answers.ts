@@ -11,13 +11,9 @@ import type { HonoEnv } from "../env.ts";
 import { problemResponse } from "../http/errors.ts";
 import { describeError } from "../http/logger.ts";
 import { ApiError } from "../http/problems.ts";
-import {
-  newNonce,
-  pageHeaders,
-  prefersJson,
-  type RecipientPageCode,
-  renderDenial,
-} from "./pages.tsx";
+import type { RecipientPageCode } from "./messages.ts";
+import { prefersJson } from "./negotiation.ts";
+import { newNonce, pageHeaders, renderDenial } from "./pages.tsx";
 
 type RecipientContext = Context<HonoEnv>;
 

@@ -20,7 +20,8 @@ import { linkGuard } from "../links/guard-client.ts";
 import type { LinkView } from "../links/model.ts";
 import { signSessionToken, verifyLinkToken } from "../tokens/tokens.ts";
 import { auditInvalidToken, denial } from "./answers.ts";
-import { newNonce, pageHeaders, prefersJson, renderLanding } from "./pages.tsx";
+import { prefersJson } from "./negotiation.ts";
+import { newNonce, pageHeaders, renderLanding } from "./pages.tsx";
 import { serveSession } from "./session.ts";
 
 type RecipientContext = Context<HonoEnv>;

@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { DenialCode, LinkState, LinkView } from "../../src/links/model.ts";
 import { CLASS_POLICIES } from "../../src/policy/classes.ts";
-import {
-  formatBytes,
-  formatExactBytes,
-  formatUtc,
-  newNonce,
-  pageHeaders,
-  prefersJson,
-  type RecipientPageCode,
-  recipientMessage,
-  relativeTime,
-  renderDenial,
-  renderLanding,
-} from "../../src/recipient/pages.tsx";
+import { type RecipientPageCode, recipientMessage } from "../../src/recipient/messages.ts";
+import { newNonce, pageHeaders, renderDenial, renderLanding } from "../../src/recipient/pages.tsx";
 
 const NOW = Date.UTC(2026, 11, 3, 16, 30, 0);
 const MINUTE = 60_000;
@@ -301,91 +290,5 @@ describe("pageHeaders and newNonce", () => {
       expect(allowed).toContain(`'nonce-${used}'`);
     }
     expect(html.match(/<(?:style|script) nonce=/g)).toHaveLength(2);
-  });
-});
-
-describe("prefersJson", () => {
-  const firefox = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-  const chrome =
-    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp," +
-    "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
-
-  it.each<{ rule: string; accept: string | null; json: boolean }>([
-    { rule: "Firefox navigation gets HTML", accept: firefox, json: false },
-    { rule: "Chrome navigation gets HTML", accept: chrome, json: false },
-    { rule: "curl's */* gets JSON", accept: "*/*", json: true },
-    { rule: "no Accept gets JSON", accept: null, json: true },
-    { rule: "an empty Accept gets JSON", accept: "", json: true },
-    { rule: "application/json gets JSON", accept: "application/json", json: true },
-    { rule: "problem+json gets JSON", accept: "application/problem+json", json: true },
-    { rule: "application/* gets JSON", accept: "application/*", json: true },
-    { rule: "text/* gets HTML", accept: "text/*", json: false },
-    {
-      rule: "JSON weighted above HTML gets JSON",
-      accept: "text/html;q=0.5, application/json",
-      json: true,
-    },
-    {
-      rule: "HTML weighted above JSON gets HTML",
-      accept: "application/json;q=0.5, text/html",
-      json: false,
-    },
-    {
-      rule: "a tie with text/html listed gets HTML",
-      accept: "application/json, text/html",
-      json: false,
-    },
-    { rule: "JSON refused with q=0 gets HTML", accept: "application/json;q=0, */*", json: false },
-    { rule: "HTML refused with q=0 gets JSON", accept: "text/html;q=0, */*;q=0.1", json: true },
-    { rule: "media types are case-insensitive", accept: "Application/JSON", json: true },
-    {
-      rule: "an unreadable weight is skipped, not trusted",
-      accept: "application/json;q=2, text/html",
-      json: false,
-    },
-  ])("$rule", ({ accept, json }) => {
-    const headers: Record<string, string> = accept === null ? {} : { Accept: accept };
-    expect(prefersJson(new Request("https://gw.test/d/x", { headers }))).toBe(json);
-  });
-});
-
-describe("formatting helpers", () => {
-  it.each([
-    [0, "0 bytes"],
-    [1, "1 byte"],
-    [999, "999 bytes"],
-    [1000, "1 kB"],
-    [1536, "1.5 kB"],
-    [999_499, "999 kB"],
-    [999_500, "1 MB"],
-    [12_400_512, "12.4 MB"],
-    [5_000_000_000, "5 GB"],
-    [7_300_000_000_000_000, "7300 TB"],
-  ])("formatBytes(%d) is %s", (size, expected) => {
-    expect(formatBytes(size)).toBe(expected);
-  });
-
-  it("exact sizes group thousands without depending on the locale", () => {
-    expect(formatExactBytes(1)).toBe("1 byte");
-    expect(formatExactBytes(999)).toBe("999 bytes");
-    expect(formatExactBytes(1_234_567_890)).toBe("1,234,567,890 bytes");
-  });
-
-  it("UTC times are absolute and name the zone", () => {
-    expect(formatUtc(Date.UTC(2027, 0, 1, 0, 5))).toBe("Fri 1 Jan 2027, 00:05 UTC");
-  });
-
-  it.each([
-    [3 * HOUR, "in 3 hours"],
-    [3 * HOUR - 1, "in 2 hours 59 minutes"],
-    [HOUR + MINUTE, "in 1 hour 1 minute"],
-    [45 * MINUTE + 59_999, "in 45 minutes"],
-    [30_000, "in less than a minute"],
-    [0, "less than a minute ago"],
-    [26 * HOUR, "in 1 day 2 hours"],
-    [72 * HOUR + 30 * MINUTE, "in 3 days"],
-    [-2 * HOUR, "2 hours ago"],
-  ])("relative time %d ms ahead reads %s, never rounding up", (offset, expected) => {
-    expect(relativeTime(NOW + offset, NOW)).toBe(expected);
   });
 });
