@@ -30,7 +30,8 @@ export function denial(c: RecipientContext, code: RecipientProblem, extraHeaders
   const headers = new Headers(pageHeaders(nonce));
   headers.set("Content-Type", "text/html; charset=utf-8");
   for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
-  return new Response(String(renderDenial(code, { nonce })), { status: error.status, headers });
+  const html = renderDenial(code, { nonce, requestId: c.get("requestId") });
+  return new Response(html, { status: error.status, headers });
 }
 
 /**

@@ -81,7 +81,7 @@ export function registerRecipientRoutes(app: Hono<HonoEnv>): void {
     const headers = new Headers(pageHeaders(nonce));
     headers.set("Content-Type", "text/html; charset=utf-8");
     const html = renderLanding(view, { confirmAction: c.req.path, nonce, now: Date.now() });
-    return new Response(String(html), { status, headers });
+    return new Response(html, { status, headers });
   });
 
   app.post("/d/:token", async (c) => {
