@@ -208,55 +208,52 @@ function toInvocation(
     case "publish": {
       const name = text("name");
       if (!name) throw new UsageError("publish needs --name NAME.", command);
-      const publish: PublishArgs = {
+      const chosenClass = text("class");
+      return {
+        command,
+        json,
         file: operand,
         name,
+        class: chosenClass === undefined ? undefined : parseClass(chosenClass),
+        filename: text("filename"),
+        contentType: text("content-type"),
+        modelVersion: text("model-version"),
+        trainingWindow: text("training-window"),
+        recipientGroup: text("recipient-group"),
         labels: parseLabels((values.meta as string[] | undefined) ?? []),
       };
-      const chosenClass = text("class");
-      if (chosenClass !== undefined) publish.class = parseClass(chosenClass);
-      assign(publish, "filename", text("filename"));
-      assign(publish, "contentType", text("content-type"));
-      assign(publish, "modelVersion", text("model-version"));
-      assign(publish, "trainingWindow", text("training-window"));
-      assign(publish, "recipientGroup", text("recipient-group"));
-      return { command, json, ...publish };
     }
     case "link": {
       const ttl = text("ttl");
       const uses = text("uses");
-      const invocation: Invocation = { command, json, versionId: operand };
-      if (ttl !== undefined) invocation.ttlSeconds = parseTtl(ttl);
-      if (uses !== undefined) invocation.maxUses = parsePositiveInteger("--uses", uses);
-      assign(invocation, "to", text("to"));
-      return invocation;
+      return {
+        command,
+        json,
+        versionId: operand,
+        ttlSeconds: ttl === undefined ? undefined : parseTtl(ttl),
+        maxUses: uses === undefined ? undefined : parsePositiveInteger("--uses", uses),
+        to: text("to"),
+      };
     }
-    case "revoke": {
-      const invocation: Invocation = { command, json, linkId: operand };
-      assign(invocation, "reason", text("reason"));
-      return invocation;
-    }
+    case "revoke":
+      return { command, json, linkId: operand, reason: text("reason") };
     case "status":
       return { command, json, linkId: operand };
     case "versions":
       return { command, json, name: operand };
     case "audit": {
-      const query: AuditQuery = {};
-      assign(query, "linkId", text("link"));
-      assign(query, "versionId", text("version"));
-      assign(query, "action", text("action"));
-      assign(query, "outcome", text("outcome"));
-      assign(query, "from", text("from"));
-      assign(query, "to", text("to"));
-      assign(query, "cursor", text("cursor"));
       const limit = text("limit");
-      if (limit !== undefined) query.limit = parsePositiveInteger("--limit", limit);
+      const query: AuditQuery = {
+        linkId: text("link"),
+        versionId: text("version"),
+        action: text("action"),
+        outcome: text("outcome"),
+        from: text("from"),
+        to: text("to"),
+        cursor: text("cursor"),
+        limit: limit === undefined ? undefined : parsePositiveInteger("--limit", limit),
+      };
       return { command, json, query };
     }
   }
-}
-
-/** Sets an optional member only when a value was given, so absent options stay absent. */
-function assign<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined) {
-  if (value !== undefined) target[key] = value;
 }
