@@ -9,6 +9,9 @@
  * Each step checks before it writes, so a second run changes nothing. When the local database
  * was wiped but dev.json survived, the same key is registered again rather than replaced, so
  * anything already configured with it keeps working.
+ *
+ * `node scripts/dev-setup.ts --signing-key` only prints a fresh key set, for production:
+ * `node scripts/dev-setup.ts --signing-key | npx wrangler secret put LINK_SIGNING_KEYS`.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -47,6 +50,12 @@ function hasSigningKey(value: string): boolean {
   }
 }
 
+/** A private Ed25519 JWK with a short random `kid`, as LINK_SIGNING_KEYS holds them. */
+async function newSigningKey() {
+  const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: randomBase64Url(6), alg: "EdDSA" };
+}
+
 async function ensureSigningKeys(): Promise<void> {
   const lines = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8").split("\n") : [];
   const index = lines.findIndex((line) => SIGNING_KEYS_LINE.test(line));
@@ -56,8 +65,7 @@ async function ensureSigningKeys(): Promise<void> {
     return;
   }
 
-  const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: randomBase64Url(6), alg: "EdDSA" };
+  const jwk = await newSigningKey();
   const line = `LINK_SIGNING_KEYS=${JSON.stringify({ keys: [jwk] })}`;
   if (index === -1) {
     if (lines.length > 0 && lines.at(-1) === "") lines.pop();
@@ -154,8 +162,13 @@ async function ensureDevCredentials(): Promise<void> {
   step("credentials written to .portcullis/dev.json (keep it private; the CLI finds it)");
 }
 
+if (process.argv.includes("--signing-key")) {
+  process.stdout.write(`${JSON.stringify({ keys: [await newSigningKey()] })}\n`);
+  process.exit(0);
+}
+
 await ensureSigningKeys();
 wrangler(["d1", "migrations", "apply", "DB", "--local"], "applying D1 migrations");
 step("local D1 migrations applied");
 await ensureDevCredentials();
-step(`ready: the API will listen on ${DEV_URL}`);
+step(`done; \`npm start\` serves the API on ${DEV_URL}`);
