@@ -17,7 +17,7 @@ export interface Credentials {
 
 /** A missing or unreadable configuration: the command cannot start (exit status 2). */
 export class CredentialsError extends Error {
-  readonly code: "no_credentials" | "bad_credentials_file";
+  readonly code: "no_credentials" | "bad_credentials_file" | "bad_url";
 
   constructor(code: CredentialsError["code"], message: string) {
     super(message);
@@ -78,7 +78,7 @@ export function discoverCredentials(
     apiKey: env.PORTCULLIS_API_KEY || undefined,
   };
   if (fromEnv.url && fromEnv.apiKey) {
-    return { url: fromEnv.url, apiKey: fromEnv.apiKey, keySource: "PORTCULLIS_API_KEY" };
+    return checked({ url: fromEnv.url, apiKey: fromEnv.apiKey, keySource: "PORTCULLIS_API_KEY" });
   }
 
   const devFile = findDevCredentials(cwd, read);
@@ -86,7 +86,11 @@ export function discoverCredentials(
   const url = fromEnv.url ?? fromFile.url;
   const apiKey = fromEnv.apiKey ?? fromFile.apiKey;
   if (url && apiKey && devFile) {
-    return { url, apiKey, keySource: fromEnv.apiKey ? "PORTCULLIS_API_KEY" : devFile.path };
+    return checked({
+      url,
+      apiKey,
+      keySource: fromEnv.apiKey ? "PORTCULLIS_API_KEY" : devFile.path,
+    });
   }
 
   const missing = [url ? null : "PORTCULLIS_URL", apiKey ? null : "PORTCULLIS_API_KEY"]
@@ -96,4 +100,12 @@ export function discoverCredentials(
     ? `; ${devFile.path} lacks a usable "url" or "apiKey"`
     : ", or run `npm start` in the Portcullis repository to create .portcullis/dev.json";
   throw new CredentialsError("no_credentials", `Set ${missing}${hint}.`);
+}
+
+function checked(credentials: Credentials): Credentials {
+  if (URL.canParse(credentials.url)) return credentials;
+  throw new CredentialsError(
+    "bad_url",
+    `The gateway URL ${credentials.url} is not an absolute URL.`,
+  );
 }

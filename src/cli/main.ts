@@ -6,7 +6,7 @@
  */
 import { type FetchLike, PortcullisClient, PortcullisError } from "../client/index.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
-import { execute, LocalFileError, type Outcome, type ProgressSink } from "./commands.ts";
+import { execute, LocalFileError, type ProgressSink } from "./commands.ts";
 import { type Credentials, CredentialsError, discoverCredentials } from "./credentials.ts";
 import { helpText } from "./help.ts";
 
@@ -44,9 +44,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       baseUrl: credentials.url,
       apiKey: credentials.apiKey,
       userAgent: "portcullis-cli",
-      ...(io.fetch ? { fetch: io.fetch } : {}),
+      fetch: io.fetch,
     });
-    const outcome: Outcome = await execute(client, invocation, io.stderr);
+    const outcome = await execute(client, invocation, io.stderr);
     io.stdout.write(`${invocation.json ? JSON.stringify(outcome.json, null, 2) : outcome.text}\n`);
     return EXIT_OK;
   } catch (error) {

@@ -109,6 +109,13 @@ describe("discoverCredentials", () => {
     expect(error.message).toContain(devPath);
   });
 
+  it("refuses a gateway URL that is not absolute", () => {
+    const env = { PORTCULLIS_URL: "127.0.0.1:8787", PORTCULLIS_API_KEY: KEY };
+    expect(credentialsErrorOf(() => discoverCredentials(env, "/repo", files({}))).code).toBe(
+      "bad_url",
+    );
+  });
+
   it("never puts the key in an error message", () => {
     const text = JSON.stringify({ apiKey: KEY });
     const error = credentialsErrorOf(() =>
