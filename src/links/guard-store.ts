@@ -21,6 +21,7 @@ const SCHEMA = `
     expires_at INTEGER NOT NULL,
     served TEXT NOT NULL DEFAULT '[]',
     bytes_served INTEGER NOT NULL DEFAULT 0,
+    streams_started INTEGER NOT NULL DEFAULT 0,
     completed_at INTEGER,
     ended_at INTEGER,
     ended_reason TEXT
@@ -47,6 +48,8 @@ export interface SessionRow {
   expiresAt: number;
   served: ByteInterval[];
   bytesServed: number;
+  /** Requests that began streaming bytes under the session, finished or not. */
+  streamsStarted: number;
   completedAt: number | null;
   endedAt: number | null;
 }
@@ -105,6 +108,7 @@ export class GuardStore {
         expires_at: number;
         served: string;
         bytes_served: number;
+        streams_started: number;
         completed_at: number | null;
         ended_at: number | null;
       }>("SELECT * FROM sessions WHERE id = ?", id)
@@ -116,6 +120,7 @@ export class GuardStore {
       expiresAt: row.expires_at,
       served: JSON.parse(row.served) as ByteInterval[],
       bytesServed: row.bytes_served,
+      streamsStarted: row.streams_started,
       completedAt: row.completed_at,
       endedAt: row.ended_at,
     };
@@ -137,6 +142,10 @@ export class GuardStore {
     );
   }
 
+  countStreamStart(id: string): void {
+    this.#sql.exec("UPDATE sessions SET streams_started = streams_started + 1 WHERE id = ?", id);
+  }
+
   updateServed(id: string, served: readonly ByteInterval[], bytesServed: number): void {
     this.#sql.exec(
       "UPDATE sessions SET served = ?, bytes_served = ? WHERE id = ?",
@@ -146,9 +155,11 @@ export class GuardStore {
     );
   }
 
+  /** Marks the session completed; a session already ended (e.g. by revocation) keeps its reason. */
   markCompleted(id: string, at: number): void {
     this.#sql.exec(
-      "UPDATE sessions SET completed_at = ?, ended_at = ?, ended_reason = 'completed' WHERE id = ?",
+      `UPDATE sessions SET completed_at = ?, ended_at = COALESCE(ended_at, ?),
+         ended_reason = COALESCE(ended_reason, 'completed') WHERE id = ?`,
       at,
       at,
       id,

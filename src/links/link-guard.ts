@@ -24,6 +24,7 @@ import {
   type LinkState,
   type LinkView,
   linkStatus,
+  type RevocationReason,
   STATUS_DENIAL,
 } from "./model.ts";
 import { deliverOutbox, type EventSink, liveEventSink } from "./outbox.ts";
@@ -103,10 +104,15 @@ export class LinkGuard extends DurableObject<Env> {
     return result;
   }
 
-  /** Whether a request under a download session may be served now. */
+  /**
+   * Whether a request under a download session may be served now. `streaming` says the request
+   * will send bytes (not a HEAD): such requests are counted, so a storage failure in one of them
+   * cannot give a use back while another may already have delivered part of the file.
+   */
   async authorizeFetch(
     sessionId: string,
     origin: GuardOrigin,
+    options: { streaming: boolean },
     now = Date.now(),
   ): Promise<FetchAuthorization> {
     const link = this.#store.link();
@@ -117,8 +123,10 @@ export class LinkGuard extends DurableObject<Env> {
     if (link.revokedAt !== null) code = "link_revoked";
     else if (session.endedAt !== null && session.completedAt === null) code = "session_ended";
     else if (now >= session.expiresAt) code = "session_ended";
-    if (code === null)
+    if (code === null) {
+      if (options.streaming) this.#store.countStreamStart(sessionId);
       return { allowed: true, file: link.record.file, tenantId: link.record.tenantId };
+    }
 
     const denial = code;
     this.ctx.storage.transactionSync(() => {
@@ -162,12 +170,14 @@ export class LinkGuard extends DurableObject<Env> {
 
   /**
    * Gives back the use a session spent when storage failed before any byte was served, so a
-   * recipient never loses a use to our failure. Returns whether the use was given back.
+   * recipient never loses a use to our failure. Only the session's first streaming request can
+   * do this: once another request has started, bytes may have reached the client.
    */
   async returnUse(sessionId: string, origin: GuardOrigin, failure: string): Promise<boolean> {
     const link = this.#store.link();
     const session = this.#store.session(sessionId);
-    if (!link || !session || session.bytesServed > 0 || session.endedAt !== null) return false;
+    if (!link || !session || session.endedAt !== null) return false;
+    if (session.bytesServed > 0 || session.streamsStarted > 1) return false;
 
     this.ctx.storage.transactionSync(() => {
       this.#store.setUsesSpent(Math.max(0, link.usesSpent - 1));
@@ -183,8 +193,16 @@ export class LinkGuard extends DurableObject<Env> {
     return true;
   }
 
-  /** Revokes the link and ends its open sessions at once. Revoking twice changes nothing. */
-  async revoke(origin: GuardOrigin, reason = "revoked_by_issuer"): Promise<LinkState | null> {
+  /**
+   * Revokes the link and ends its open sessions at once. Revoking twice changes nothing.
+   * `reason` is a stable code (`revoked_by_issuer`, `retention_ended`, …); the issuer's own words,
+   * if any, go into the event's detail as `note`.
+   */
+  async revoke(
+    origin: GuardOrigin,
+    reason: RevocationReason = "revoked_by_issuer",
+    note?: string,
+  ): Promise<LinkState | null> {
     const link = this.#store.link();
     if (!link) return null;
     if (link.revokedAt !== null) return this.#requireState();
@@ -198,7 +216,7 @@ export class LinkGuard extends DurableObject<Env> {
         action: "link.revoked",
         outcome: "succeeded",
         reason,
-        detail: { sessionsEnded: ended.length },
+        detail: { sessionsEnded: ended.length, ...(note ? { note } : {}) },
       });
     });
     await this.#scheduleAlarm();

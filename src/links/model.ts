@@ -45,6 +45,9 @@ export type DenialCode =
   | "session_ended"
   | "token_invalid";
 
+/** Why a link was revoked, as recorded in the audit's reason column. */
+export type RevocationReason = "revoked_by_issuer" | "retention_ended";
+
 export interface LinkState {
   linkId: string;
   status: LinkStatus;

@@ -35,7 +35,8 @@ export async function issueLink(
   now = Date.now(),
 ): Promise<{ row: LinkRow; state: LinkState }> {
   const { version, object } = target;
-  if (version.purgedAt !== null) {
+  // A version past its retention is about to be purged: a link issued now would outlive it.
+  if (version.purgedAt !== null || (version.retainUntil !== null && version.retainUntil <= now)) {
     throw new ApiError("version_purged", "This version can no longer be delivered.");
   }
   const sensitivityClass = object.class as SensitivityClass;

@@ -85,10 +85,10 @@ export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
     const principal = c.get("principal");
     assertScope(principal, "revoke");
     const { linkId } = c.req.valid("param");
-    const reason = c.req.valid("json")?.reason;
+    const note = c.req.valid("json")?.reason;
 
     const row = await requireLinkRow(database(c.env.DB), principal.tenantId, linkId);
-    const state = await linkGuard(c.env, linkId).revoke(auditOrigin(c), reason);
+    const state = await linkGuard(c.env, linkId).revoke(auditOrigin(c), "revoked_by_issuer", note);
     if (!state) throw new ApiError("not_found", "No such link.");
     c.get("logger").info("link revoked", { linkId });
     return c.json(toLinkBody(row, state), 200);

@@ -48,7 +48,8 @@ export async function serveSession(c: Context<HonoEnv>): Promise<Response> {
   const { sessionId, linkId } = checked.claims;
   const guard = linkGuard(c.env, linkId);
   const origin = recipientOrigin(c);
-  const authorization = await guard.authorizeFetch(sessionId, origin);
+  const streaming = c.req.raw.method !== "HEAD";
+  const authorization = await guard.authorizeFetch(sessionId, origin, { streaming });
   if (!authorization.allowed) return denial(c, authorization.code);
 
   const { file } = authorization;

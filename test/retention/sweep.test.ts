@@ -177,3 +177,21 @@ describe("the retention sweep", () => {
     );
   });
 });
+
+describe("between the end of retention and the sweep", () => {
+  it("no new link can be issued to a version whose retention has ended", async () => {
+    const tenant = await seedTenant();
+    const published = await publish(tenant, utf8("expiring"), { class: "restricted" });
+    // Retention ended a minute ago; the hourly sweep has not run yet.
+    await env.DB.prepare("UPDATE versions SET retain_until = ? WHERE id = ?")
+      .bind(Date.now() - 60_000, published.versionId)
+      .run();
+
+    const response = await api(tenant, "/links", {
+      method: "POST",
+      json: { versionId: published.versionId },
+    });
+    expect(response.status).toBe(410);
+    expect(await problem(response)).toMatchObject({ code: "version_purged" });
+  });
+});
