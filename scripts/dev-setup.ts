@@ -12,20 +12,59 @@
  *
  * `node scripts/dev-setup.ts --signing-key` only prints a fresh key set, for production:
  * `node scripts/dev-setup.ts --signing-key | npx wrangler secret put LINK_SIGNING_KEYS`.
+ *
+ * Tests and benchmarks boot private gateways (scripts/lib/local-gateway.ts) and point every
+ * step elsewhere, so the developer's own state is never touched:
+ *
+ * - `--persist-to DIR`: the local state directory (as `wrangler dev --persist-to DIR`);
+ * - `--dev-vars FILE`: the file that holds the signing key instead of `.dev.vars` (give it to
+ *   `wrangler dev --env-file FILE`; the option cannot be called `--env-file`, which Node itself
+ *   takes even after the script name);
+ * - `--credentials FILE`: where the credentials go instead of `.portcullis/dev.json`;
+ * - `--url URL`: the gateway URL recorded in new credentials.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair } from "jose";
 import { generateApiKey, SCOPES, sha256Hex } from "../src/identity/api-keys.ts";
 import { newId, randomBase64Url } from "../src/ids.ts";
 
 const ROOT = dirname(import.meta.dirname);
-const DEV_VARS = join(ROOT, ".dev.vars");
-const DEV_JSON = join(ROOT, ".portcullis", "dev.json");
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
-const DEV_URL = "http://127.0.0.1:8787";
 const PRINCIPAL = "local-developer";
+
+function commandLine() {
+  try {
+    return parseArgs({
+      options: {
+        "signing-key": { type: "boolean" },
+        "persist-to": { type: "string" },
+        "dev-vars": { type: "string" },
+        credentials: { type: "string" },
+        url: { type: "string" },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
+const options = commandLine();
+const DEV_VARS = resolve(options["dev-vars"] ?? join(ROOT, ".dev.vars"));
+const DEV_JSON = resolve(options.credentials ?? join(ROOT, ".portcullis", "dev.json"));
+const PERSIST_TO =
+  options["persist-to"] === undefined ? [] : ["--persist-to", resolve(options["persist-to"])];
+const DEV_URL = options.url ?? "http://127.0.0.1:8787";
+if (!URL.canParse(DEV_URL)) fail(`--url ${DEV_URL} is not an absolute URL`);
+
+/** A path as the messages show it: relative to the repository when it lies inside. */
+function shown(path: string): string {
+  const inside = relative(ROOT, path);
+  return inside.startsWith("..") ? path : inside;
+}
 
 const KEY_FORMAT = /^pcl\.([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
 const TENANT_FORMAT = /^ten_[A-Za-z0-9_-]{22}$/;
@@ -61,7 +100,7 @@ async function ensureSigningKeys(): Promise<void> {
   const index = lines.findIndex((line) => SIGNING_KEYS_LINE.test(line));
   const current = index === -1 ? undefined : SIGNING_KEYS_LINE.exec(lines[index] ?? "")?.[1];
   if (current !== undefined && hasSigningKey(current)) {
-    step("link signing key present in .dev.vars");
+    step(`link signing key present in ${shown(DEV_VARS)}`);
     return;
   }
 
@@ -76,7 +115,7 @@ async function ensureSigningKeys(): Promise<void> {
   // The file holds a private key: readable by its owner only.
   writeFileSync(DEV_VARS, lines.join("\n"), { mode: 0o600 });
   chmodSync(DEV_VARS, 0o600);
-  step(`generated an Ed25519 link signing key (kid ${jwk.kid}) in .dev.vars`);
+  step(`generated an Ed25519 link signing key (kid ${jwk.kid}) in ${shown(DEV_VARS)}`);
 }
 
 /** Runs wrangler against the local D1. stdin is closed so prompts take their default answer. */
@@ -96,7 +135,10 @@ function wrangler(args: string[], label: string): string {
 }
 
 function queryLocal<Row>(sql: string): Row[] {
-  const output = wrangler(["d1", "execute", "DB", "--local", "--json", "--command", sql], "query");
+  const output = wrangler(
+    ["d1", "execute", "DB", "--local", ...PERSIST_TO, "--json", "--command", sql],
+    "query",
+  );
   const [first] = JSON.parse(output) as Array<{ results: Row[] }>;
   return first?.results ?? [];
 }
@@ -129,7 +171,7 @@ async function ensureDevCredentials(): Promise<void> {
       )
     : [];
   if (existing && row && row.revoked_at === null) {
-    step("development API key registered; credentials in .portcullis/dev.json");
+    step(`development API key registered; credentials in ${shown(DEV_JSON)}`);
     return;
   }
 
@@ -150,25 +192,27 @@ async function ensureDevCredentials(): Promise<void> {
       `'${JSON.stringify(SCOPES)}', ${now});`,
   );
 
-  const credentials: DevCredentials = { url: existing?.url ?? DEV_URL, apiKey: key.key, tenantId };
+  // An explicit --url wins over the one recorded earlier.
+  const url = options.url ?? existing?.url ?? DEV_URL;
+  const credentials: DevCredentials = { url, apiKey: key.key, tenantId };
   mkdirSync(dirname(DEV_JSON), { recursive: true, mode: 0o700 });
   writeFileSync(DEV_JSON, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   chmodSync(DEV_JSON, 0o600);
   step(
     reuse
-      ? "registered the key from .portcullis/dev.json again (the local database was reset)"
+      ? `registered the key from ${shown(DEV_JSON)} again (the local database was reset)`
       : `created an API key for "${PRINCIPAL}" with every scope in tenant ${tenantId}`,
   );
-  step("credentials written to .portcullis/dev.json (keep it private; the CLI finds it)");
+  step(`credentials written to ${shown(DEV_JSON)} (keep it private; the CLI finds it)`);
 }
 
-if (process.argv.includes("--signing-key")) {
+if (options["signing-key"]) {
   process.stdout.write(`${JSON.stringify({ keys: [await newSigningKey()] })}\n`);
   process.exit(0);
 }
 
 await ensureSigningKeys();
-wrangler(["d1", "migrations", "apply", "DB", "--local"], "applying D1 migrations");
+wrangler(["d1", "migrations", "apply", "DB", "--local", ...PERSIST_TO], "applying D1 migrations");
 step("local D1 migrations applied");
 await ensureDevCredentials();
-step(`done; \`npm start\` serves the API on ${DEV_URL}`);
+step(options.url === undefined ? `done; \`npm start\` serves the API on ${DEV_URL}` : "done");

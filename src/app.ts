@@ -9,6 +9,7 @@ import { handleError, problemResponse, validationHook } from "./http/errors.ts";
 import { ApiError } from "./http/problems.ts";
 import { requestContext } from "./http/request-context.ts";
 import { requireApiKey } from "./identity/api-keys.ts";
+import { registerKeyRoutes } from "./identity/key-routes.ts";
 import { registerLinkRoutes } from "./links/routes.ts";
 import { registerObjectRoutes } from "./objects/routes.ts";
 import { registerRecipientRoutes } from "./recipient/routes.ts";
@@ -31,6 +32,7 @@ export function createApp() {
   registerObjectRoutes(api);
   registerLinkRoutes(api);
   registerAuditRoutes(api);
+  registerKeyRoutes(api);
   app.route("/v1", api);
   // Generated after mounting, so every path carries its /v1 prefix.
   app.doc31("/v1/openapi.json", {

@@ -13,11 +13,15 @@ export const AUDIT_ACTIONS = [
   "link.issued",
   "link.viewed",
   "link.revoked",
+  "link.approved",
+  "link.rejected",
   "download.started",
   "download.completed",
   "download.interrupted",
   "download.denied",
   "download.use_returned",
+  "key.created",
+  "key.revoked",
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -4,26 +4,43 @@
  * command line is always a {@link UsageError} (exit status 2) and never half a side effect.
  */
 import { parseArgs } from "node:util";
-import type { AuditQuery } from "../client/index.ts";
-import { SENSITIVITY_CLASSES, type SensitivityClass } from "../client/index.ts";
+import type { ApiKeyScope, AuditQuery } from "../client/index.ts";
+import { API_KEY_SCOPES, SENSITIVITY_CLASSES, type SensitivityClass } from "../client/index.ts";
 
 export class UsageError extends Error {
   readonly code = "usage";
   /** The command whose help to point at, when the mistake was within one. */
-  readonly command: CommandName | null;
+  readonly command: HelpTopic | null;
 
-  constructor(message: string, command: CommandName | null = null) {
+  constructor(message: string, command: HelpTopic | null = null) {
     super(message);
     this.name = "UsageError";
     this.command = command;
   }
 }
 
-export const COMMAND_NAMES = ["publish", "link", "revoke", "status", "versions", "audit"] as const;
+export const COMMAND_NAMES = [
+  "publish",
+  "link",
+  "revoke",
+  "status",
+  "versions",
+  "audit",
+  "keys",
+] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
+/** `keys` is a group: `keys create`, `keys list`, `keys revoke`. */
+export const KEY_ACTIONS = ["create", "list", "revoke"] as const;
+type KeyCommand = `keys ${(typeof KEY_ACTIONS)[number]}`;
+
+/** What can run: every command but the `keys` group, plus each command in that group. */
+type Runnable = Exclude<CommandName, "keys"> | KeyCommand;
+/** What has a help page: every command, the `keys` group and each command in it. */
+export type HelpTopic = CommandName | KeyCommand;
+
 export type Invocation =
-  | { command: "help"; topic: CommandName | null }
+  | { command: "help"; topic: HelpTopic | null }
   | ({ command: "publish"; json: boolean } & PublishArgs)
   | {
       command: "link";
@@ -36,7 +53,10 @@ export type Invocation =
   | { command: "revoke"; json: boolean; linkId: string; reason?: string }
   | { command: "status"; json: boolean; linkId: string }
   | { command: "versions"; json: boolean; name: string }
-  | { command: "audit"; json: boolean; query: AuditQuery };
+  | { command: "audit"; json: boolean; query: AuditQuery }
+  | { command: "keys create"; json: boolean; name: string; scopes: ApiKeyScope[] }
+  | { command: "keys list"; json: boolean }
+  | { command: "keys revoke"; json: boolean; keyId: string };
 
 export interface PublishArgs {
   file: string;
@@ -57,7 +77,7 @@ const COMMON: Record<string, OptionSpec> = {
   json: { type: "boolean" },
 };
 
-const OPTIONS: Record<CommandName, Record<string, OptionSpec>> = {
+const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
   publish: {
     name: { type: "string" },
     class: { type: "string" },
@@ -82,16 +102,22 @@ const OPTIONS: Record<CommandName, Record<string, OptionSpec>> = {
     limit: { type: "string" },
     cursor: { type: "string" },
   },
+  "keys create": { name: { type: "string" }, scopes: { type: "string" } },
+  "keys list": {},
+  "keys revoke": {},
 };
 
 /** What each command takes as its one operand; `null` for none. */
-const OPERAND: Record<CommandName, string | null> = {
+const OPERAND: Record<Runnable, string | null> = {
   publish: "FILE",
   link: "VERSION_ID",
   revoke: "LINK_ID",
   status: "LINK_ID",
   versions: "NAME",
   audit: null,
+  "keys create": null,
+  "keys list": null,
+  "keys revoke": "KEY_ID",
 };
 
 const TTL_UNITS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 };
@@ -129,6 +155,21 @@ export function parseLabels(pairs: readonly string[]): Record<string, string> {
   return labels;
 }
 
+/** `--scopes publish,issue`: known scopes, each once; the error lists the valid ones. */
+export function parseScopes(text: string): ApiKeyScope[] {
+  const scopes: ApiKeyScope[] = [];
+  for (const word of text.split(",").map((part) => part.trim())) {
+    const scope = API_KEY_SCOPES.find((known) => known === word);
+    if (!scope) {
+      const what = word ? `"${word}" is not a scope` : "a scope is empty";
+      throw new UsageError(`--scopes: ${what}; valid scopes are ${API_KEY_SCOPES.join(", ")}.`);
+    }
+    if (scopes.includes(scope)) throw new UsageError(`--scopes: "${scope}" is given twice.`);
+    scopes.push(scope);
+  }
+  return scopes;
+}
+
 function parseClass(text: string): SensitivityClass {
   const found = SENSITIVITY_CLASSES.find((name) => name === text);
   if (!found) {
@@ -141,16 +182,22 @@ function isCommand(word: string): word is CommandName {
   return (COMMAND_NAMES as readonly string[]).includes(word);
 }
 
+function isKeyAction(word: string): word is (typeof KEY_ACTIONS)[number] {
+  return (KEY_ACTIONS as readonly string[]).includes(word);
+}
+
 export function parseCommandLine(argv: readonly string[]): Invocation {
   const [first, ...rest] = argv;
   if (first === undefined || first === "--help" || first === "-h") {
     return { command: "help", topic: null };
   }
   if (first === "help") {
-    const topic = rest[0];
+    const [topic, action] = rest;
     if (topic === undefined) return { command: "help", topic: null };
     if (!isCommand(topic)) throw new UsageError(`There is no command "${topic}".`);
-    return { command: "help", topic };
+    if (topic !== "keys" || action === undefined) return { command: "help", topic };
+    if (!isKeyAction(action)) throw new UsageError(`There is no command "keys ${action}".`);
+    return { command: "help", topic: `keys ${action}` };
   }
   if (!isCommand(first)) {
     throw new UsageError(
@@ -159,10 +206,22 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
         : `There is no command "${first}".`,
     );
   }
+  if (first === "keys") return parseKeysCommand(rest);
   return parseCommand(first, rest);
 }
 
-function parseCommand(command: CommandName, args: readonly string[]): Invocation {
+function parseKeysCommand(args: readonly string[]): Invocation {
+  const [action, ...rest] = args;
+  if (action === undefined || action === "--help" || action === "-h") {
+    return { command: "help", topic: "keys" };
+  }
+  if (!isKeyAction(action)) {
+    throw new UsageError(`keys takes ${KEY_ACTIONS.join(", ")}, not "${action}".`, "keys");
+  }
+  return parseCommand(`keys ${action}`, rest);
+}
+
+function parseCommand(command: Runnable, args: readonly string[]): Invocation {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -190,7 +249,7 @@ function parseCommand(command: CommandName, args: readonly string[]): Invocation
 }
 
 function toInvocation(
-  command: CommandName,
+  command: Runnable,
   positionals: readonly string[],
   values: Record<string, string | string[] | boolean | undefined>,
 ): Invocation {
@@ -255,5 +314,19 @@ function toInvocation(
       };
       return { command, json, query };
     }
+    case "keys create": {
+      const name = text("name");
+      if (!name) throw new UsageError("keys create needs --name NAME.", command);
+      const scopes = text("scopes");
+      if (scopes === undefined) {
+        const valid = API_KEY_SCOPES.join(", ");
+        throw new UsageError(`keys create needs --scopes, from ${valid}.`, command);
+      }
+      return { command, json, name, scopes: parseScopes(scopes) };
+    }
+    case "keys list":
+      return { command, json };
+    case "keys revoke":
+      return { command, json, keyId: operand };
   }
 }

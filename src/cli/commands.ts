@@ -5,7 +5,7 @@
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
-import type { Link, PortcullisClient, Version } from "../client/index.ts";
+import type { ApiKey, Link, PortcullisClient, Version } from "../client/index.ts";
 import type { Invocation, PublishArgs } from "./args.ts";
 import { guessContentType } from "./content-type.ts";
 import {
@@ -19,6 +19,8 @@ import {
 export interface Outcome {
   json: unknown;
   text: string;
+  /** One line for stderr, whichever the output: what the person must not miss. */
+  notice?: string;
 }
 
 export interface ProgressSink {
@@ -88,6 +90,22 @@ export async function execute(
         : "No audit events match.";
       const more = page.nextCursor ? `\nMore events: add --cursor ${page.nextCursor}` : "";
       return { json: page, text: table + more };
+    }
+    case "keys create": {
+      const created = await client.createKey({ name: invocation.name, scopes: invocation.scopes });
+      return {
+        json: created,
+        text: formatFields([...keyFields(created), ["key", created.key]]),
+        notice: "Store this key now: it is shown only this once and cannot be recovered.",
+      };
+    }
+    case "keys list": {
+      const keys = await client.listKeys();
+      return { json: { keys }, text: describeKeys(keys) };
+    }
+    case "keys revoke": {
+      const key = await client.revokeKey(invocation.keyId);
+      return { json: key, text: `Revoked ${key.id}.\n${formatFields(keyFields(key))}` };
     }
   }
 }
@@ -173,6 +191,30 @@ function describeLink(link: Link): string {
   if (link.recipientEmail) fields.push(["recipient", link.recipientEmail]);
   if (link.revokedAt) fields.push(["revokedAt", link.revokedAt]);
   return formatFields(fields);
+}
+
+function keyFields(key: ApiKey): [string, string][] {
+  const fields: [string, string][] = [
+    ["id", key.id],
+    ["name", key.name],
+    ["scopes", key.scopes.join(",")],
+    ["createdAt", key.createdBy ? `${key.createdAt} by ${key.createdBy}` : key.createdAt],
+  ];
+  if (key.revokedAt) fields.push(["revokedAt", key.revokedAt]);
+  return fields;
+}
+
+function describeKeys(keys: readonly ApiKey[]): string {
+  if (keys.length === 0) return "No API keys.";
+  const rows = keys.map((key) => [
+    key.id,
+    key.name,
+    key.scopes.join(","),
+    key.createdAt,
+    key.createdBy ?? "",
+    key.revokedAt ?? "",
+  ]);
+  return formatTable(["id", "name", "scopes", "createdAt", "createdBy", "revokedAt"], rows);
 }
 
 function describeVersions(name: string, versions: readonly Version[]): string {

@@ -1,5 +1,5 @@
 /** The CLI's help: an overview, and one page per command. */
-import type { CommandName } from "./args.ts";
+import type { HelpTopic } from "./args.ts";
 
 const OVERVIEW = `portcullis: publish files to a Portcullis gateway; hand out narrow, audited links.
 
@@ -12,6 +12,9 @@ Commands:
   status LINK_ID            show a link's state: uses, expiry, revocation
   versions NAME             list an object's versions, newest first
   audit                     query the audit log, newest first
+  keys create --name NAME   create an API key with --scopes; the key is printed once
+  keys list                 list the tenant's API keys
+  keys revoke KEY_ID        revoke an API key at once
 
 Every command takes:
   --json                    print exactly one JSON document on stdout, for scripts
@@ -23,7 +26,7 @@ nearest .portcullis/dev.json at or above the current directory, which \`npm star
 Exit status: 0 done; 1 the API refused or could not be reached; 2 a usage or local error.
 Errors are one line on stderr: error <code>: <reason>.`;
 
-const COMMANDS: Record<CommandName, string> = {
+const COMMANDS: Record<HelpTopic, string> = {
   publish: `Usage: portcullis publish FILE --name NAME [options]
 
 Streams FILE to the gateway as a new immutable version of object NAME and prints its
@@ -88,8 +91,47 @@ Options:
   --limit N                 1-500 events (default 50)
   --cursor C                continue from the cursor an earlier page printed
   --json                    print { "events": [...], "nextCursor": ... }`,
+
+  keys: `Usage: portcullis keys <create|list|revoke> [options]
+
+Manages the tenant's API keys; every keys command needs a key with the admin scope.
+
+Commands:
+  create --name NAME --scopes LIST
+                            create a key; it is printed once, so store it at once
+  list                      list the keys, revoked ones included (never the keys themselves)
+  revoke KEY_ID             revoke a key at once; it may be the key you are using
+
+See portcullis keys <command> --help for each command's options.`,
+
+  "keys create": `Usage: portcullis keys create --name NAME --scopes SCOPE[,SCOPE...]
+
+Creates an API key for a person or service and prints it. The key is shown this once and
+cannot be recovered: store it at once (a secret manager, not a chat message).
+
+Options:
+  --name NAME               who the key is for, 1-100 characters; the audit names it as actor
+  --scopes LIST             comma-separated, each once: publish, issue, revoke, approve,
+                            audit:read, admin
+  --json                    print the key as JSON, the key itself included`,
+
+  "keys list": `Usage: portcullis keys list
+
+Lists the tenant's API keys, revoked ones included, newest first: id, name, scopes, when and
+by whom each was created, and when it was revoked. The keys themselves are never shown.
+
+Options:
+  --json                    print { "keys": [...] }`,
+
+  "keys revoke": `Usage: portcullis keys revoke KEY_ID
+
+Revokes an API key at once: its next request is refused. You may revoke the key you are
+using; every later command with it then fails with unauthenticated.
+
+Options:
+  --json                    print the revoked key as JSON`,
 };
 
-export function helpText(topic: CommandName | null): string {
+export function helpText(topic: HelpTopic | null): string {
   return topic === null ? OVERVIEW : COMMANDS[topic];
 }

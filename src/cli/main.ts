@@ -2,7 +2,8 @@
  * The `portcullis` command: parse, find credentials, run one command, print. Results go to
  * stdout (text for people, or exactly one JSON document with --json); errors go to stderr as
  * one line, `error <code>: <reason>`. The exit status says who erred: 1 the API or the network,
- * 2 the command line or the local setup. The API key is never printed.
+ * 2 the command line or the local setup. The API key in use is never printed; a key made by
+ * `keys create` is printed that once, since the answer is its only copy.
  */
 import { type FetchLike, PortcullisClient, PortcullisError } from "../client/index.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
@@ -48,6 +49,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     });
     const outcome = await execute(client, invocation, io.stderr);
     io.stdout.write(`${invocation.json ? JSON.stringify(outcome.json, null, 2) : outcome.text}\n`);
+    if (outcome.notice) io.stderr.write(`${outcome.notice}\n`);
     return EXIT_OK;
   } catch (error) {
     const { code, reason, status } = describeFailure(error, credentials);

@@ -1,6 +1,6 @@
 /**
  * The TypeScript client for the Portcullis v1 API: publish versions, issue, read and revoke
- * links, query the audit log. It needs only `fetch`, so it runs in Node, Workers, Deno, Bun and
+ * links, query the audit log, manage API keys. It needs only `fetch`, so it runs in Node, Workers, Deno, Bun and
  * browsers alike; every failure is a {@link PortcullisError} carrying a stable `code`.
  *
  * @example
@@ -15,8 +15,14 @@ import { newId } from "../ids.ts";
 import { meteredBody, type UploadBody } from "./body.ts";
 import { PortcullisError } from "./errors.ts";
 import {
+  type ApiKey,
+  type ApiKeyScope,
   type AuditPage,
+  apiKeyListSchema,
+  apiKeySchema,
   auditPageSchema,
+  type CreatedApiKey,
+  createdApiKeySchema,
   type IssuedLink,
   type Link,
   linkSchema,
@@ -93,6 +99,13 @@ export interface AuditQuery {
   limit?: number;
   /** `nextCursor` from the previous page. */
   cursor?: string;
+}
+
+export interface CreateKeyInput {
+  /** The person or service the key belongs to, 1-100 characters; the audit names it as actor. */
+  name: string;
+  /** At least one, each at most once. */
+  scopes: readonly ApiKeyScope[];
 }
 
 interface Call {
@@ -215,6 +228,27 @@ export class PortcullisClient {
       { method: "GET", path: "/v1/audit", query: params },
       options,
     );
+  }
+
+  /**
+   * Creates an API key (needs the `admin` scope). The answer's `key` is the only copy there will
+   * ever be: store it at once, and never log it.
+   */
+  createKey(input: CreateKeyInput, options?: CallOptions): Promise<CreatedApiKey> {
+    const json = { name: input.name, scopes: input.scopes };
+    return this.#call(createdApiKeySchema, { method: "POST", path: "/v1/keys", json }, options);
+  }
+
+  /** The tenant's API keys, revoked ones included, newest first; never the keys themselves. */
+  async listKeys(options?: CallOptions): Promise<ApiKey[]> {
+    const answer = await this.#call(apiKeyListSchema, { method: "GET", path: "/v1/keys" }, options);
+    return answer.keys;
+  }
+
+  /** Revokes an API key at once. The calling key may revoke itself; its next call then fails. */
+  revokeKey(keyId: string, options?: CallOptions): Promise<ApiKey> {
+    const path = `/v1/keys/${encodeURIComponent(keyId)}/revoke`;
+    return this.#call(apiKeySchema, { method: "POST", path }, options);
   }
 
   async #call<T>(schema: z.ZodType<T>, call: Call, options: CallOptions = {}): Promise<T> {

@@ -82,6 +82,35 @@ export const auditPageSchema = z.object({
 });
 export type AuditPage = z.infer<typeof auditPageSchema>;
 
+export const API_KEY_SCOPES = [
+  "publish",
+  "issue",
+  "revoke",
+  "approve",
+  "audit:read",
+  "admin",
+] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** An API key as listed: never the key itself, which only the answer to creating it carries. */
+export const apiKeySchema = z.looseObject({
+  id: z.string(),
+  /** The person or service the key belongs to. */
+  name: z.string(),
+  scopes: z.array(z.string()),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+  /** Who created it through the API; null for keys made outside the API. */
+  createdBy: z.string().nullable(),
+});
+export type ApiKey = z.infer<typeof apiKeySchema>;
+
+/** The answer to creating a key: the only time the key, `pcl.<id>.<secret>`, is ever shown. */
+export const createdApiKeySchema = apiKeySchema.extend({ key: z.string() });
+export type CreatedApiKey = z.infer<typeof createdApiKeySchema>;
+
+export const apiKeyListSchema = z.object({ keys: z.array(apiKeySchema) });
+
 /** An RFC 9457 problem document; only `code` is required to count as one. */
 export const problemSchema = z.looseObject({
   code: z.string(),

@@ -6,7 +6,14 @@
  * the `links` table holds what was issued, for listing and bulk operations.
  */
 
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 import type { AuditAction, AuditOutcome } from "../audit/events.ts";
 
 export const tenants = sqliteTable("tenants", {
@@ -29,9 +36,26 @@ export const apiKeys = sqliteTable(
     /** JSON array of scope names. */
     scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
     createdAt: integer("created_at").notNull(),
+    /** The principal who created the key through the API; null for keys seeded outside it. */
+    createdBy: text("created_by"),
     revokedAt: integer("revoked_at"),
   },
   (t) => [index("api_keys_tenant").on(t.tenantId)],
+);
+
+/** A tenant's own policy for a class; classes without a row use the built-in policy. */
+export const tenantPolicies = sqliteTable(
+  "tenant_policies",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    class: text("class").notNull(),
+    policy: text("policy", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.class] })],
 );
 
 export const objects = sqliteTable(
@@ -92,11 +116,16 @@ export const links = sqliteTable(
     class: text("class").notNull(),
     maxUses: integer("max_uses").notNull(),
     recipientEmail: text("recipient_email"),
+    recipientSubjectId: text("recipient_subject_id"),
+    recipientGroup: text("recipient_group"),
     issuedBy: text("issued_by").notNull(),
     issuedAt: integer("issued_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
   },
-  (t) => [index("links_tenant_version").on(t.tenantId, t.versionId)],
+  (t) => [
+    index("links_tenant_version").on(t.tenantId, t.versionId),
+    index("links_tenant_subject").on(t.tenantId, t.recipientSubjectId),
+  ],
 );
 
 export const auditEvents = sqliteTable(
@@ -126,4 +155,4 @@ export const auditEvents = sqliteTable(
   ],
 );
 
-export const schema = { tenants, apiKeys, objects, versions, links, auditEvents };
+export const schema = { tenants, apiKeys, tenantPolicies, objects, versions, links, auditEvents };

@@ -4,7 +4,8 @@
  * transaction with no await between the check and the write.
  */
 import type { AuditEvent } from "../audit/events.ts";
-import type { LinkRecord } from "./model.ts";
+import type { GuardSnapshot } from "./decisions.ts";
+import type { ApprovalStatus, LinkRecord } from "./model.ts";
 import type { ByteInterval } from "./served-ranges.ts";
 
 const SCHEMA = `
@@ -12,8 +13,12 @@ const SCHEMA = `
     id TEXT PRIMARY KEY,
     record TEXT NOT NULL,
     uses_spent INTEGER NOT NULL DEFAULT 0,
+    retries_used INTEGER NOT NULL DEFAULT 0,
     revoked_at INTEGER,
-    revoked_reason TEXT
+    revoked_reason TEXT,
+    approval_status TEXT NOT NULL DEFAULT 'not_required',
+    approval_decided_by TEXT,
+    approval_decided_at INTEGER
   );
   CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
@@ -35,12 +40,6 @@ const SCHEMA = `
     published INTEGER NOT NULL DEFAULT 0
   );
 `;
-
-export interface LinkRow {
-  record: LinkRecord;
-  usesSpent: number;
-  revokedAt: number | null;
-}
 
 export interface SessionRow {
   id: string;
@@ -70,26 +69,62 @@ export class GuardStore {
     this.#sql.exec(SCHEMA);
   }
 
-  link(): LinkRow | null {
+  /** The link with everything LinkGuard's rules need, or null before it is issued. */
+  link(): GuardSnapshot | null {
     const row = this.#sql
-      .exec<{ record: string; uses_spent: number; revoked_at: number | null }>(
-        "SELECT record, uses_spent, revoked_at FROM link LIMIT 1",
-      )
+      .exec<{
+        record: string;
+        uses_spent: number;
+        retries_used: number;
+        revoked_at: number | null;
+        approval_status: ApprovalStatus;
+        approval_decided_by: string | null;
+        approval_decided_at: number | null;
+      }>("SELECT * FROM link LIMIT 1")
       .toArray()[0];
     if (!row) return null;
+
+    const record = JSON.parse(row.record) as LinkRecord;
+    const lapsed = this.#sql
+      .exec<{ n: number }>(
+        "SELECT count(*) AS n FROM sessions WHERE ended_reason = 'lapsed' AND completed_at IS NULL",
+      )
+      .one().n;
     return {
-      record: JSON.parse(row.record) as LinkRecord,
+      record,
       usesSpent: row.uses_spent,
       revokedAt: row.revoked_at,
+      retriesUsed: row.retries_used,
+      lapsedIncomplete: lapsed,
+      approval: {
+        status: row.approval_status,
+        decidedBy: row.approval_decided_by,
+        decidedAt: row.approval_decided_at,
+        expiresAt: record.policy.approvalExpiresAt,
+      },
     };
   }
 
   insertLink(record: LinkRecord): void {
     this.#sql.exec(
-      "INSERT INTO link (id, record) VALUES (?, ?)",
+      "INSERT INTO link (id, record, approval_status) VALUES (?, ?, ?)",
       record.linkId,
       JSON.stringify(record),
+      record.policy.approvalRequired ? "pending" : "not_required",
     );
+  }
+
+  recordApproval(status: "approved" | "rejected", by: string, at: number): void {
+    this.#sql.exec(
+      "UPDATE link SET approval_status = ?, approval_decided_by = ?, approval_decided_at = ?",
+      status,
+      by,
+      at,
+    );
+  }
+
+  setRetriesUsed(retriesUsed: number): void {
+    this.#sql.exec("UPDATE link SET retries_used = ?", retriesUsed);
   }
 
   setUsesSpent(usesSpent: number): void {

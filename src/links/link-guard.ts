@@ -14,18 +14,18 @@
 import { DurableObject } from "cloudflare:workers";
 import { type AuditEvent, buildAuditEvent } from "../audit/events.ts";
 import { newId } from "../ids.ts";
+import { type GuardSnapshot, linkDenial, linkStatusOf, requestDenial } from "./decisions.ts";
 import { GuardStore, type SessionRow } from "./guard-store.ts";
-import {
-  type ConfirmResult,
-  type DenialCode,
-  type FetchAuthorization,
-  type GuardOrigin,
-  type LinkRecord,
-  type LinkState,
-  type LinkView,
-  linkStatus,
-  type RevocationReason,
-  STATUS_DENIAL,
+import type {
+  ApprovalDecision,
+  ConfirmResult,
+  DenialCode,
+  FetchAuthorization,
+  GuardOrigin,
+  LinkRecord,
+  LinkState,
+  LinkView,
+  RevocationReason,
 } from "./model.ts";
 import { deliverOutbox, type EventSink, liveEventSink } from "./outbox.ts";
 import { addInterval, coversWholeFile, distinctBytes } from "./served-ranges.ts";
@@ -49,7 +49,14 @@ export class LinkGuard extends DurableObject<Env> {
       this.#audit(record, origin, {
         action: "link.issued",
         outcome: "succeeded",
-        detail: { maxUses: record.maxUses, expiresAt: record.expiresAt, class: record.class },
+        detail: {
+          class: record.class,
+          maxUses: record.maxUses,
+          expiresAt: record.expiresAt,
+          approvalRequired: record.policy.approvalRequired,
+          constraints: Object.keys(record.constraints),
+          bound: record.recipient !== null,
+        },
       });
     });
     await this.#scheduleAlarm();
@@ -61,7 +68,7 @@ export class LinkGuard extends DurableObject<Env> {
     const link = this.#store.link();
     if (!link) return null;
 
-    const denial = this.#denialFor(link.record, link.usesSpent, link.revokedAt, now);
+    const denial = this.#denialFor(link, origin, now);
     this.ctx.storage.transactionSync(() => {
       this.#audit(link.record, origin, {
         action: "link.viewed",
@@ -70,16 +77,21 @@ export class LinkGuard extends DurableObject<Env> {
       });
     });
     await this.#scheduleAlarm();
-    return { state: this.#requireState(now), record: link.record, denial };
+    return { state: this.#stateOf(link, now), record: link.record, denial };
   }
 
-  /** Spends one use and opens a download session, or refuses with a reason. */
+  /**
+   * Spends one use and opens a download session, or refuses with a reason. A spent link whose
+   * last session lapsed before completion may be confirmed again when its class allows a retry;
+   * the retry opens a session without spending a use.
+   */
   async confirm(origin: GuardOrigin, now = Date.now()): Promise<ConfirmResult | null> {
+    this.#closeLapsedSessions(now);
     const link = this.#store.link();
     if (!link) return null;
 
     const result = this.ctx.storage.transactionSync((): ConfirmResult => {
-      const denial = this.#denialFor(link.record, link.usesSpent, link.revokedAt, now);
+      const denial = this.#denialFor(link, origin, now);
       if (denial) {
         this.#audit(link.record, origin, {
           action: "download.denied",
@@ -89,19 +101,61 @@ export class LinkGuard extends DurableObject<Env> {
         return { allowed: false, code: denial };
       }
 
+      const retry = link.usesSpent >= link.record.maxUses;
+      if (retry) this.#store.setRetriesUsed(link.retriesUsed + 1);
+      else this.#store.setUsesSpent(link.usesSpent + 1);
+
       const sessionId = newId("session");
-      const sessionExpiresAt = now + link.record.sessionGraceSeconds * 1000;
-      this.#store.setUsesSpent(link.usesSpent + 1);
+      const sessionExpiresAt = now + link.record.policy.sessionGraceSeconds * 1000;
       this.#store.insertSession(sessionId, now, sessionExpiresAt);
       this.#audit(link.record, origin, {
         action: "download.started",
         outcome: "allowed",
-        detail: { use: link.usesSpent + 1, maxUses: link.record.maxUses, sessionExpiresAt },
+        detail: {
+          use: retry ? link.usesSpent : link.usesSpent + 1,
+          maxUses: link.record.maxUses,
+          retry,
+          sessionExpiresAt,
+        },
       });
       return { allowed: true, sessionId, sessionExpiresAt };
     });
     await this.#scheduleAlarm();
     return result;
+  }
+
+  /**
+   * Approves or rejects a link waiting for approval. The issuer can never decide on their own
+   * link, and a decision after the approval window lapsed is refused.
+   */
+  async decideApproval(
+    decision: "approve" | "reject",
+    origin: GuardOrigin & { actor: string },
+    note?: string,
+    now = Date.now(),
+  ): Promise<ApprovalDecision | null> {
+    const link = this.#store.link();
+    if (!link) return null;
+
+    const denial = linkDenial(link, now);
+    if (link.approval.status !== "pending" || denial !== "approval_pending") {
+      return { decided: false, reason: "not_pending", state: this.#stateOf(link, now) };
+    }
+    if (origin.actor.toLowerCase() === link.record.issuedBy.toLowerCase()) {
+      return { decided: false, reason: "issuer_cannot_approve", state: this.#stateOf(link, now) };
+    }
+
+    const status = decision === "approve" ? "approved" : "rejected";
+    this.ctx.storage.transactionSync(() => {
+      this.#store.recordApproval(status, origin.actor, now);
+      this.#audit(link.record, origin, {
+        action: decision === "approve" ? "link.approved" : "link.rejected",
+        outcome: "succeeded",
+        detail: note ? { note } : null,
+      });
+    });
+    await this.#scheduleAlarm();
+    return { decided: true, state: this.#requireState(now) };
   }
 
   /**
@@ -205,7 +259,7 @@ export class LinkGuard extends DurableObject<Env> {
   ): Promise<LinkState | null> {
     const link = this.#store.link();
     if (!link) return null;
-    if (link.revokedAt !== null) return this.#requireState();
+    if (link.revokedAt !== null) return this.#stateOf(link, Date.now());
 
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
@@ -265,12 +319,9 @@ export class LinkGuard extends DurableObject<Env> {
     );
   }
 
-  #denialFor(record: LinkRecord, usesSpent: number, revokedAt: number | null, now: number) {
-    const status = linkStatus(record, usesSpent, revokedAt, now);
-    if (status !== "active") return STATUS_DENIAL[status];
-    // Recipient identity is not established yet, so a bound link cannot be opened by anyone.
-    if (record.recipientEmail !== null) return "identity_required";
-    return null;
+  #denialFor(link: GuardSnapshot, origin: GuardOrigin, now: number): DenialCode | null {
+    const request = { ip: origin.client?.ip ?? null, country: origin.client?.country ?? null };
+    return linkDenial(link, now) ?? requestDenial(link.record, request, now);
   }
 
   #audit(
@@ -294,16 +345,20 @@ export class LinkGuard extends DurableObject<Env> {
   #requireState(now = Date.now()): LinkState {
     const link = this.#store.link();
     if (!link) throw new Error("LinkGuard has no link");
-    const status = linkStatus(link.record, link.usesSpent, link.revokedAt, now);
+    return this.#stateOf(link, now);
+  }
+
+  #stateOf(link: GuardSnapshot, now: number): LinkState {
     return {
       linkId: link.record.linkId,
-      status,
+      status: linkStatusOf(link, now),
       usesSpent: link.usesSpent,
       maxUses: link.record.maxUses,
       usesLeft: Math.max(0, link.record.maxUses - link.usesSpent),
       expiresAt: link.record.expiresAt,
       revokedAt: link.revokedAt,
       openSessions: this.#store.openSessions().length,
+      approval: link.approval,
     };
   }
 

@@ -4,6 +4,7 @@
  */
 import type { EventOrigin } from "../audit/events.ts";
 import type { SensitivityClass } from "../policy/classes.ts";
+import type { ConstraintDenial, LinkConstraints } from "./constraints.ts";
 
 /** The immutable version a link delivers, copied at issue time so no download needs D1. */
 export interface DeliveredFile {
@@ -21,6 +22,23 @@ export interface DeliveredFile {
   publishedAt: number;
 }
 
+/** Who may download: none of these set means anyone holding the link. */
+export interface RecipientBinding {
+  email: string | null;
+  subjectId: string | null;
+  group: string | null;
+}
+
+/** The parts of the class policy a link keeps from issue time; later changes never loosen it. */
+export interface IssuedPolicy {
+  sessionGraceSeconds: number;
+  retriesAfterLapse: number;
+  approvalRequired: boolean;
+  /** When a pending approval lapses; null when no approval is needed. */
+  approvalExpiresAt: number | null;
+  summary: string;
+}
+
 export interface LinkRecord {
   linkId: string;
   tenantId: string;
@@ -28,25 +46,53 @@ export interface LinkRecord {
   maxUses: number;
   issuedAt: number;
   expiresAt: number;
+  /** The principal who issued the link; never its approver. */
   issuedBy: string;
-  recipientEmail: string | null;
-  sessionGraceSeconds: number;
-  policySummary: string;
+  recipient: RecipientBinding | null;
+  constraints: LinkConstraints;
+  policy: IssuedPolicy;
   file: DeliveredFile;
 }
 
-export type LinkStatus = "active" | "expired" | "revoked" | "used_up";
+export type LinkStatus =
+  | "active"
+  | "pending_approval"
+  | "rejected"
+  | "expired"
+  | "revoked"
+  | "used_up";
 
+export type ApprovalStatus = "not_required" | "pending" | "approved" | "rejected";
+
+/** Why LinkGuard refuses a confirmation or fetch; each is also a problem code. */
 export type DenialCode =
   | "link_expired"
   | "link_revoked"
   | "link_used_up"
+  | "approval_pending"
+  | "approval_rejected"
+  | "approval_expired"
   | "identity_required"
+  | ConstraintDenial
   | "session_ended"
   | "token_invalid";
 
 /** Why a link was revoked, as recorded in the audit's reason column. */
-export type RevocationReason = "revoked_by_issuer" | "retention_ended";
+export type RevocationReason =
+  | "revoked_by_issuer"
+  | "retention_ended"
+  | "subject_changed"
+  | "bulk_by_version"
+  | "bulk_by_object"
+  | "bulk_by_subject"
+  | "emergency";
+
+export interface ApprovalState {
+  status: ApprovalStatus;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  expiresAt: number | null;
+}
 
 export interface LinkState {
   linkId: string;
@@ -57,6 +103,7 @@ export interface LinkState {
   expiresAt: number;
   revokedAt: number | null;
   openSessions: number;
+  approval: ApprovalState;
 }
 
 export interface LinkView {
@@ -70,27 +117,13 @@ export type ConfirmResult =
   | { allowed: true; sessionId: string; sessionExpiresAt: number }
   | { allowed: false; code: DenialCode };
 
+export type ApprovalDecision =
+  | { decided: true; state: LinkState }
+  | { decided: false; reason: "not_pending" | "issuer_cannot_approve"; state: LinkState };
+
 export type FetchAuthorization =
   | { allowed: true; file: DeliveredFile; tenantId: string }
   | { allowed: false; code: DenialCode };
 
 /** What the Worker tells LinkGuard about a request, for decisions and the audit. */
 export type GuardOrigin = EventOrigin;
-
-export function linkStatus(
-  record: LinkRecord,
-  usesSpent: number,
-  revokedAt: number | null,
-  now: number,
-): LinkStatus {
-  if (revokedAt !== null) return "revoked";
-  if (now >= record.expiresAt) return "expired";
-  if (usesSpent >= record.maxUses) return "used_up";
-  return "active";
-}
-
-export const STATUS_DENIAL: Record<Exclude<LinkStatus, "active">, DenialCode> = {
-  expired: "link_expired",
-  revoked: "link_revoked",
-  used_up: "link_used_up",
-};

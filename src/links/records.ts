@@ -9,9 +9,12 @@ import { links } from "../db/schema.ts";
 import { ApiError } from "../http/problems.ts";
 import { newId } from "../ids.ts";
 import type { VersionWithObject } from "../objects/records.ts";
-import { CLASS_POLICIES, resolveLinkTerms, type SensitivityClass } from "../policy/classes.ts";
+import type { SensitivityClass } from "../policy/classes.ts";
+import { loadClassPolicy } from "../policy/store.ts";
+import { resolveLinkTerms } from "../policy/terms.ts";
+import type { LinkConstraints } from "./constraints.ts";
 import { linkGuard } from "./guard-client.ts";
-import type { LinkRecord, LinkState } from "./model.ts";
+import type { LinkRecord, LinkState, RecipientBinding } from "./model.ts";
 import type { LinkBody } from "./schemas.ts";
 
 type LinkRow = typeof links.$inferSelect;
@@ -20,6 +23,18 @@ export interface IssueRequest {
   ttlSeconds?: number | undefined;
   maxUses?: number | undefined;
   recipientEmail?: string | undefined;
+  recipientSubjectId?: string | undefined;
+  recipientGroup?: string | undefined;
+  constraints?: LinkConstraints | undefined;
+}
+
+function bindingOf(request: IssueRequest): RecipientBinding | null {
+  const binding = {
+    email: request.recipientEmail?.toLowerCase() ?? null,
+    subjectId: request.recipientSubjectId ?? null,
+    group: request.recipientGroup ?? null,
+  };
+  return binding.email || binding.subjectId || binding.group ? binding : null;
 }
 
 /**
@@ -40,8 +55,15 @@ export async function issueLink(
     throw new ApiError("version_purged", "This version can no longer be delivered.");
   }
   const sensitivityClass = object.class as SensitivityClass;
-  const policy = CLASS_POLICIES[sensitivityClass];
-  const terms = resolveLinkTerms(sensitivityClass, request);
+  const policy = await loadClassPolicy(db, version.tenantId, sensitivityClass);
+  const recipient = bindingOf(request);
+  const constraints = request.constraints ?? {};
+  const terms = resolveLinkTerms(sensitivityClass, policy, {
+    ttlSeconds: request.ttlSeconds,
+    maxUses: request.maxUses,
+    bound: recipient !== null,
+    constraints,
+  });
 
   // Whole seconds, because the token's `exp` claim is in seconds and must equal the record.
   const expiresAt = Math.floor((now + terms.ttlSeconds * 1000) / 1000) * 1000;
@@ -53,9 +75,15 @@ export async function issueLink(
     issuedAt: now,
     expiresAt,
     issuedBy: origin.actor,
-    recipientEmail: request.recipientEmail?.toLowerCase() ?? null,
-    sessionGraceSeconds: policy.sessionGraceSeconds,
-    policySummary: policy.summary,
+    recipient,
+    constraints,
+    policy: {
+      sessionGraceSeconds: policy.sessionGraceSeconds,
+      retriesAfterLapse: policy.retriesAfterLapse,
+      approvalRequired: policy.approvalRequired,
+      approvalExpiresAt: policy.approvalRequired ? now + policy.approvalTtlSeconds * 1000 : null,
+      summary: policy.summary,
+    },
     file: {
       versionId: version.id,
       objectName: object.name,
@@ -79,7 +107,9 @@ export async function issueLink(
     versionId: version.id,
     class: sensitivityClass,
     maxUses: record.maxUses,
-    recipientEmail: record.recipientEmail,
+    recipientEmail: recipient?.email ?? null,
+    recipientSubjectId: recipient?.subjectId ?? null,
+    recipientGroup: recipient?.group ?? null,
     issuedBy: record.issuedBy,
     issuedAt: record.issuedAt,
     expiresAt: record.expiresAt,
@@ -113,6 +143,18 @@ export function toLinkBody(row: LinkRow, state: LinkState, url?: string): LinkBo
     issuedAt: new Date(row.issuedAt).toISOString(),
     issuedBy: row.issuedBy,
     recipientEmail: row.recipientEmail,
-    revokedAt: state.revokedAt === null ? null : new Date(state.revokedAt).toISOString(),
+    recipientSubjectId: row.recipientSubjectId,
+    recipientGroup: row.recipientGroup,
+    approval: {
+      status: state.approval.status,
+      decidedBy: state.approval.decidedBy,
+      decidedAt: iso(state.approval.decidedAt),
+      expiresAt: iso(state.approval.expiresAt),
+    },
+    revokedAt: iso(state.revokedAt),
   };
+}
+
+function iso(epochMs: number | null): string | null {
+  return epochMs === null ? null : new Date(epochMs).toISOString();
 }

@@ -11,7 +11,13 @@ import { requireVersion } from "../objects/records.ts";
 import { signLinkToken } from "../tokens/tokens.ts";
 import { linkGuard } from "./guard-client.ts";
 import { issueLink, requireLinkRow, toLinkBody } from "./records.ts";
-import { issueLinkSchema, linkIdSchema, linkSchema, revokeLinkSchema } from "./schemas.ts";
+import {
+  approvalNoteSchema,
+  issueLinkSchema,
+  linkIdSchema,
+  linkSchema,
+  revokeLinkSchema,
+} from "./schemas.ts";
 
 const linkResponse = (description: string) => ({
   description,
@@ -51,6 +57,24 @@ const revokeRoute = createRoute({
   },
   responses: { 200: linkResponse("The revoked link"), ...problemResponses(400, 401, 403, 404) },
 });
+
+const decisionRoute = (decision: "approve" | "reject") =>
+  createRoute({
+    method: "post",
+    path: `/links/{linkId}/${decision}`,
+    summary:
+      decision === "approve"
+        ? "Approve a link waiting for approval (never by its issuer)"
+        : "Reject a link waiting for approval (never by its issuer)",
+    request: {
+      params: z.object({ linkId: linkIdSchema }),
+      body: { required: false, content: { "application/json": { schema: approvalNoteSchema } } },
+    },
+    responses: {
+      200: linkResponse(decision === "approve" ? "The approved link" : "The rejected link"),
+      ...problemResponses(400, 401, 403, 404, 409),
+    },
+  });
 
 export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
   api.openapi(issueRoute, async (c) => {
@@ -93,4 +117,26 @@ export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
     c.get("logger").info("link revoked", { linkId });
     return c.json(toLinkBody(row, state), 200);
   });
+
+  for (const decision of ["approve", "reject"] as const) {
+    api.openapi(decisionRoute(decision), async (c) => {
+      const principal = c.get("principal");
+      assertScope(principal, "approve");
+      const { linkId } = c.req.valid("param");
+      const note = c.req.valid("json")?.note;
+
+      const row = await requireLinkRow(database(c.env.DB), principal.tenantId, linkId);
+      const result = await linkGuard(c.env, linkId).decideApproval(decision, auditOrigin(c), note);
+      if (!result) throw new ApiError("not_found", "No such link.");
+      if (!result.decided) {
+        throw result.reason === "issuer_cannot_approve"
+          ? new ApiError("issuer_cannot_approve", "Another person must decide on this link.")
+          : new ApiError("approval_not_pending", "This link is not waiting for approval.", {
+              extensions: { linkStatus: result.state.status },
+            });
+      }
+      c.get("logger").info(`link ${decision}d`, { linkId });
+      return c.json(toLinkBody(row, result.state), 200);
+    });
+  }
 }

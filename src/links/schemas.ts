@@ -2,6 +2,11 @@
 import { z } from "@hono/zod-openapi";
 import { idPattern } from "../ids.ts";
 import { versionIdSchema } from "../objects/schemas.ts";
+import { constraintsSchema } from "./constraints.ts";
+
+/** Subject ids come from the tenant's identity provider; kept plain so they are safe anywhere. */
+export const SUBJECT_ID = /^[A-Za-z0-9][A-Za-z0-9._@:|+-]{0,127}$/;
+
 import { classSchema } from "../policy/classes.ts";
 
 export const linkIdSchema = z
@@ -24,6 +29,13 @@ export const issueLinkSchema = z
     recipientEmail: z.email().max(254).optional().openapi({
       description: "Binds the link to one recipient, who must prove this identity to download.",
     }),
+    recipientSubjectId: z.string().regex(SUBJECT_ID, "Not a subject id.").optional().openapi({
+      description: "Binds the link to one subject (a recipient known to the tenant).",
+    }),
+    recipientGroup: z.string().min(1).max(128).optional().openapi({
+      description: "Binds the link to members of a group (a subject role).",
+    }),
+    constraints: constraintsSchema.optional(),
   })
   .strict()
   .openapi("IssueLink");
@@ -33,13 +45,18 @@ export const revokeLinkSchema = z
   .strict()
   .openapi("RevokeLink");
 
+export const approvalNoteSchema = z
+  .object({ note: z.string().min(1).max(500).optional() })
+  .strict()
+  .openapi("ApprovalNote");
+
 export const linkSchema = z
   .object({
     id: linkIdSchema,
     url: z.url().optional().openapi({ description: "Only in the answer to issuing the link." }),
     versionId: versionIdSchema,
     class: classSchema,
-    status: z.enum(["active", "expired", "revoked", "used_up"]),
+    status: z.enum(["active", "pending_approval", "rejected", "expired", "revoked", "used_up"]),
     usesSpent: z.number().int(),
     maxUses: z.number().int(),
     usesLeft: z.number().int(),
@@ -47,6 +64,14 @@ export const linkSchema = z
     issuedAt: z.iso.datetime(),
     issuedBy: z.string(),
     recipientEmail: z.string().nullable(),
+    recipientSubjectId: z.string().nullable(),
+    recipientGroup: z.string().nullable(),
+    approval: z.object({
+      status: z.enum(["not_required", "pending", "approved", "rejected"]),
+      decidedBy: z.string().nullable(),
+      decidedAt: z.iso.datetime().nullable(),
+      expiresAt: z.iso.datetime().nullable(),
+    }),
     revokedAt: z.iso.datetime().nullable(),
   })
   .openapi("Link");

@@ -10,7 +10,8 @@ import type { Database } from "../db/client.ts";
 import { objects, versions } from "../db/schema.ts";
 import { ApiError } from "../http/problems.ts";
 import { newId } from "../ids.ts";
-import { CLASS_POLICIES, type SensitivityClass } from "../policy/classes.ts";
+import type { SensitivityClass } from "../policy/classes.ts";
+import { loadClassPolicy } from "../policy/store.ts";
 import type { VersionBody } from "./schemas.ts";
 
 type VersionRow = typeof versions.$inferSelect;
@@ -108,7 +109,7 @@ export async function insertVersion(
   origin: EventOrigin & { actor: string },
   now = Date.now(),
 ): Promise<VersionWithObject> {
-  const retention = CLASS_POLICIES[input.class].retentionSeconds;
+  const retention = (await loadClassPolicy(db, input.tenantId, input.class)).retentionSeconds;
   const objectId = newId("object");
 
   // The object row is created if missing; the version number is computed inside the INSERT so

@@ -1,12 +1,13 @@
 /**
- * Sensitivity classes and the fixed policy each one imposes on links and versions.
+ * Sensitivity classes and the policy each imposes on links and versions: a zod schema that every
+ * stored or submitted policy must pass, and the built-in defaults a tenant starts with.
  *
- * The table is deliberately conservative: the more sensitive the class, the shorter and narrower
- * its links. A request that exceeds a maximum is refused with `policy_violation` rather than
- * silently clamped, so the issuer always knows what the recipient will get.
+ * The defaults are deliberately conservative: the more sensitive the class, the shorter and
+ * narrower its links. Patient-linked files need an identified recipient and a second person's
+ * approval, so until recipient identity is established nobody can download them by accident.
  */
-import { z } from "zod";
-import { ApiError } from "../http/problems.ts";
+import { z } from "@hono/zod-openapi";
+import { CONSTRAINT_NAMES } from "../links/constraints.ts";
 
 export const CLASSES = ["public", "internal", "restricted", "patient-linked"] as const;
 export const classSchema = z.enum(CLASSES);
@@ -15,27 +16,65 @@ export type SensitivityClass = z.infer<typeof classSchema>;
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+const seconds = (max: number) => z.number().int().min(60).max(max);
 
-export interface ClassPolicy {
-  defaultTtlSeconds: number;
-  maxTtlSeconds: number;
-  defaultUses: number;
-  maxUses: number;
-  /** How long a confirmed download may be fetched, resumed or ranged without another use. */
-  sessionGraceSeconds: number;
-  /** How long published bytes are kept before the retention sweep purges them; null = forever. */
-  retentionSeconds: number | null;
-  /** Shown to recipients on the landing page. */
-  summary: string;
-}
+export const classPolicySchema = z
+  .object({
+    defaultTtlSeconds: seconds(365 * DAY),
+    maxTtlSeconds: seconds(365 * DAY),
+    defaultUses: z.number().int().min(1).max(100_000),
+    maxUses: z.number().int().min(1).max(100_000),
+    /** How long a confirmed download may be fetched, resumed or ranged without another use. */
+    sessionGraceSeconds: seconds(DAY),
+    /** How often a one-time link may be confirmed again after a session lapsed incomplete. */
+    retriesAfterLapse: z.number().int().min(0).max(5),
+    /** Links must be bound to a recipient (e-mail, subject or group). */
+    identityRequired: z.boolean(),
+    /** Links wait for a second person's approval before anything downloads. */
+    approvalRequired: z.boolean(),
+    /** How long a link may wait for approval before the request lapses. */
+    approvalTtlSeconds: seconds(7 * DAY),
+    /** Constraints every link of the class must carry. */
+    requiredConstraints: z.array(z.enum(CONSTRAINT_NAMES)).max(3),
+    /** How long published bytes are kept before the retention sweep purges them; null = forever. */
+    retentionSeconds: z.number().int().min(DAY).nullable(),
+    /** One or two plain sentences shown to recipients on the landing page. */
+    summary: z.string().min(1).max(400),
+  })
+  .strict()
+  .superRefine((policy, context) => {
+    if (policy.defaultTtlSeconds > policy.maxTtlSeconds) {
+      context.addIssue({
+        code: "custom",
+        path: ["defaultTtlSeconds"],
+        message: "The default lifetime may not exceed the maximum.",
+      });
+    }
+    if (policy.defaultUses > policy.maxUses) {
+      context.addIssue({
+        code: "custom",
+        path: ["defaultUses"],
+        message: "The default number of uses may not exceed the maximum.",
+      });
+    }
+  })
+  .openapi("ClassPolicy");
 
-export const CLASS_POLICIES: Record<SensitivityClass, ClassPolicy> = {
+export type ClassPolicy = z.infer<typeof classPolicySchema>;
+export type TenantPolicy = Record<SensitivityClass, ClassPolicy>;
+
+export const BUILT_IN_POLICY: TenantPolicy = {
   public: {
     defaultTtlSeconds: 7 * DAY,
     maxTtlSeconds: 30 * DAY,
     defaultUses: 100,
     maxUses: 10_000,
     sessionGraceSeconds: 30 * MINUTE,
+    retriesAfterLapse: 1,
+    identityRequired: false,
+    approvalRequired: false,
+    approvalTtlSeconds: DAY,
+    requiredConstraints: [],
     retentionSeconds: null,
     summary:
       "This file is public information. The link still expires and every download is logged.",
@@ -46,6 +85,11 @@ export const CLASS_POLICIES: Record<SensitivityClass, ClassPolicy> = {
     defaultUses: 5,
     maxUses: 100,
     sessionGraceSeconds: 30 * MINUTE,
+    retriesAfterLapse: 1,
+    identityRequired: false,
+    approvalRequired: false,
+    approvalTtlSeconds: DAY,
+    requiredConstraints: [],
     retentionSeconds: 365 * DAY,
     summary: "This file is for internal use only. Do not forward it; every download is logged.",
   },
@@ -55,6 +99,11 @@ export const CLASS_POLICIES: Record<SensitivityClass, ClassPolicy> = {
     defaultUses: 1,
     maxUses: 5,
     sessionGraceSeconds: 30 * MINUTE,
+    retriesAfterLapse: 1,
+    identityRequired: false,
+    approvalRequired: false,
+    approvalTtlSeconds: DAY,
+    requiredConstraints: [],
     retentionSeconds: 90 * DAY,
     summary:
       "This file is restricted. Store it only where your organisation allows; every download is logged.",
@@ -65,46 +114,14 @@ export const CLASS_POLICIES: Record<SensitivityClass, ClassPolicy> = {
     defaultUses: 1,
     maxUses: 1,
     sessionGraceSeconds: 30 * MINUTE,
+    retriesAfterLapse: 0,
+    identityRequired: true,
+    approvalRequired: true,
+    approvalTtlSeconds: DAY,
+    requiredConstraints: [],
     retentionSeconds: 30 * DAY,
     summary:
       "This file contains patient-level data. It may be downloaded once, by its intended recipient, " +
       "and must be handled under your organisation's rules for protected health information.",
   },
 };
-
-export interface LinkTerms {
-  ttlSeconds: number;
-  maxUses: number;
-}
-
-/** Applies the class defaults to what the issuer asked for, refusing anything over a maximum. */
-export function resolveLinkTerms(
-  sensitivityClass: SensitivityClass,
-  requested: { ttlSeconds?: number | undefined; maxUses?: number | undefined },
-): LinkTerms {
-  const policy = CLASS_POLICIES[sensitivityClass];
-  const ttlSeconds = requested.ttlSeconds ?? policy.defaultTtlSeconds;
-  const maxUses = requested.maxUses ?? policy.defaultUses;
-
-  if (ttlSeconds > policy.maxTtlSeconds) {
-    throw new ApiError(
-      "policy_violation",
-      `Links to ${sensitivityClass} files may last at most ${policy.maxTtlSeconds} seconds.`,
-      {
-        extensions: {
-          rule: "max_ttl_seconds",
-          allowed: policy.maxTtlSeconds,
-          class: sensitivityClass,
-        },
-      },
-    );
-  }
-  if (maxUses > policy.maxUses) {
-    throw new ApiError(
-      "policy_violation",
-      `Links to ${sensitivityClass} files may allow at most ${policy.maxUses} uses.`,
-      { extensions: { rule: "max_uses", allowed: policy.maxUses, class: sensitivityClass } },
-    );
-  }
-  return { ttlSeconds, maxUses };
-}

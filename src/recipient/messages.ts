@@ -54,6 +54,41 @@ const MESSAGES: Record<RecipientPageCode, RecipientMessage> = {
       "Ask the person who sent you the link to check who it was issued to, or to send you a " +
       "new one.",
   },
+  address_not_allowed: {
+    title: "This link cannot be opened from this network",
+    explanation:
+      "The sender limited this link to certain networks, such as your organisation's, and this " +
+      "request came from elsewhere.",
+    nextStep: "Open the link from your organisation's network, or ask the sender for help.",
+  },
+  country_not_allowed: {
+    title: "This link cannot be opened from this country",
+    explanation: "The sender limited this link to certain countries.",
+    nextStep: "Ask the person who sent you the link for help.",
+  },
+  outside_allowed_hours: {
+    title: "This link works only during set hours",
+    explanation:
+      "The sender limited this link to certain days and hours, and it is outside them now.",
+    nextStep: "Try again during the allowed hours, or ask the sender which hours apply.",
+  },
+  approval_pending: {
+    title: "This link is waiting for approval",
+    explanation:
+      "Files of this kind need a second person to approve each link before it can be used. " +
+      "Nobody has approved this one yet.",
+    nextStep: "Try again later. If it is urgent, tell the person who sent you the link.",
+  },
+  approval_rejected: {
+    title: "This link was not approved",
+    explanation: "The person reviewing this link declined it, so it cannot be used.",
+    nextStep: ASK_SENDER,
+  },
+  approval_expired: {
+    title: "This link was not approved in time",
+    explanation: "Nobody approved this link before its approval window closed.",
+    nextStep: ASK_SENDER,
+  },
   session_ended: {
     title: "This download has timed out",
     explanation:

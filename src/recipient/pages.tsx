@@ -46,7 +46,7 @@ export function renderLanding(view: LinkView, options: LandingOptions): string {
   const { record, state, denial } = view;
   const file = record.file;
   const expired = options.now >= state.expiresAt;
-  const graceMinutes = Math.max(1, Math.round(record.sessionGraceSeconds / 60));
+  const graceMinutes = Math.max(1, Math.round(record.policy.sessionGraceSeconds / 60));
 
   return documentOf(
     <Layout nonce={options.nonce} script>
@@ -61,7 +61,7 @@ export function renderLanding(view: LinkView, options: LandingOptions): string {
 
         <section class={`policy policy-${record.class}`} aria-label="Handling policy">
           <span class="badge">{CLASS_LABELS[record.class]}</span>
-          <p>{record.policySummary}</p>
+          <p>{record.policy.summary}</p>
         </section>
 
         <ul class="facts">

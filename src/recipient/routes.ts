@@ -44,7 +44,7 @@ function landingJson(view: LinkView) {
     usesLeft: state.usesLeft,
     maxUses: state.maxUses,
     class: record.class,
-    policy: record.policySummary,
+    policy: record.policy.summary,
     file: {
       filename: record.file.filename,
       contentType: record.file.contentType,
@@ -107,4 +107,11 @@ export function registerRecipientRoutes(app: Hono<HonoEnv>): void {
   });
 
   app.get("/s/:token", serveSession);
+
+  // OPTIONS answers what a path allows and touches nothing: no token check, no LinkGuard call.
+  // Cross-origin use is not offered, so there are no CORS headers to grant.
+  const allow = (methods: string) => () =>
+    new Response(null, { status: 204, headers: { Allow: methods } });
+  app.options("/d/:token", allow("GET, HEAD, POST, OPTIONS"));
+  app.options("/s/:token", allow("GET, HEAD, OPTIONS"));
 }

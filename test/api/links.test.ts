@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CLASS_POLICIES } from "../../src/policy/classes.ts";
+import { BUILT_IN_POLICY } from "../../src/policy/classes.ts";
 import {
   api,
   confirmAndGetSessionPath,
@@ -17,20 +17,20 @@ describe("POST /v1/links", () => {
     const before = Date.now();
     const response = await api(tenant, "/links", {
       method: "POST",
-      json: { versionId: version.versionId },
+      json: { versionId: version.versionId, recipientEmail: "dr.lee@example.org" },
     });
     expect(response.status).toBe(201);
     const link = await response.json<Record<string, string | number>>();
 
-    const policy = CLASS_POLICIES["patient-linked"];
+    const policy = BUILT_IN_POLICY["patient-linked"];
     expect(link).toMatchObject({
       class: "patient-linked",
-      status: "active",
+      status: "pending_approval",
       maxUses: policy.defaultUses,
       usesLeft: policy.defaultUses,
       usesSpent: 0,
       issuedBy: tenant.principal,
-      recipientEmail: null,
+      recipientEmail: "dr.lee@example.org",
       revokedAt: null,
     });
     const ttl = Date.parse(String(link.expiresAt)) - before;

@@ -13,8 +13,12 @@ describe("GET /v1/openapi.json", () => {
     expect(document.openapi).toBe("3.1.0");
     expect(Object.keys(document.paths).sort()).toEqual([
       "/v1/audit",
+      "/v1/keys",
+      "/v1/keys/{keyId}/revoke",
       "/v1/links",
       "/v1/links/{linkId}",
+      "/v1/links/{linkId}/approve",
+      "/v1/links/{linkId}/reject",
       "/v1/links/{linkId}/revoke",
       "/v1/objects/{name}/versions",
       "/v1/versions/{versionId}",

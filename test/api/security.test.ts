@@ -73,3 +73,22 @@ runSecurityMatrix({
   scope: "audit:read",
   prepare: async () => ({ path: "/audit" }),
 });
+
+runSecurityMatrix({
+  name: "POST /v1/keys",
+  scope: "admin",
+  prepare: async () => ({ path: "/keys", init: jsonInit({ name: "matrix", scopes: ["publish"] }) }),
+});
+
+runSecurityMatrix({
+  name: "GET /v1/keys",
+  scope: "admin",
+  prepare: async () => ({ path: "/keys" }),
+});
+
+runSecurityMatrix({
+  name: "POST /v1/keys/{keyId}/revoke",
+  scope: "admin",
+  prepare: async (owner) => ({ path: `/keys/${owner.keyId}/revoke`, init: { method: "POST" } }),
+  missing: async () => ({ path: `/keys/${newId("apiKey")}/revoke`, init: { method: "POST" } }),
+});

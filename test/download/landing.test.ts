@@ -20,7 +20,7 @@ async function usesSpent(tenant: Awaited<ReturnType<typeof seedTenant>>, linkId:
 describe("GET /d/{token}: the landing page", () => {
   it("5 HEADs, 3 preview-bot GETs and a JSON GET leave a one-time link unspent", async () => {
     const tenant = await seedTenant();
-    const version = await publish(tenant, utf8("scanner-proof"), { class: "patient-linked" });
+    const version = await publish(tenant, utf8("scanner-proof"), { class: "restricted" });
     const link = await issue(tenant, version.versionId, { maxUses: 1 });
 
     for (let i = 0; i < 5; i += 1) {

@@ -53,7 +53,7 @@ describe("a one-time link end to end", () => {
   it("50 concurrent confirmations open exactly one session", async () => {
     const tenant = await seedTenant();
     const version = await publish(tenant, new Uint8Array(env.SAMPLE_SYNTHEA_CSV), {
-      class: "patient-linked",
+      class: "restricted",
       filename: "synthea_encounters.csv",
     });
     const link = await issue(tenant, version.versionId, { maxUses: 1 });

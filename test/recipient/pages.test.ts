@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DenialCode, LinkState, LinkView } from "../../src/links/model.ts";
-import { CLASS_POLICIES } from "../../src/policy/classes.ts";
+import { BUILT_IN_POLICY } from "../../src/policy/classes.ts";
 import { type RecipientPageCode, recipientMessage } from "../../src/recipient/messages.ts";
 import { newNonce, pageHeaders, renderDenial, renderLanding } from "../../src/recipient/pages.tsx";
 
@@ -29,6 +29,12 @@ function linkView(overrides: ViewOverrides = {}): LinkView {
       expiresAt,
       revokedAt: null,
       openSessions: 0,
+      approval: {
+        status: "approved",
+        decidedBy: "dr.approver",
+        decidedAt: NOW - HOUR,
+        expiresAt: NOW,
+      },
       ...overrides.state,
     },
     record: {
@@ -39,9 +45,15 @@ function linkView(overrides: ViewOverrides = {}): LinkView {
       issuedAt: NOW - HOUR,
       expiresAt,
       issuedBy: "key_test",
-      recipientEmail: "dr.who@example.org",
-      sessionGraceSeconds: 1800,
-      policySummary: CLASS_POLICIES["patient-linked"].summary,
+      recipient: { email: "dr.who@example.org", subjectId: null, group: null },
+      constraints: {},
+      policy: {
+        sessionGraceSeconds: 1800,
+        retriesAfterLapse: 0,
+        approvalRequired: true,
+        approvalExpiresAt: NOW,
+        summary: BUILT_IN_POLICY["patient-linked"].summary,
+      },
       file: {
         versionId: "ver_test",
         objectName: "readmission-risk-ward-4",
@@ -133,7 +145,7 @@ describe("renderLanding", () => {
 
   it("shows the class's plain-language policy sentence and its label", () => {
     const page = text(landing());
-    expect(page).toContain(CLASS_POLICIES["patient-linked"].summary);
+    expect(page).toContain(BUILT_IN_POLICY["patient-linked"].summary);
     expect(page).toContain("Patient-linked");
   });
 

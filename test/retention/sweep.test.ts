@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CLASS_POLICIES } from "../../src/policy/classes.ts";
+import { BUILT_IN_POLICY } from "../../src/policy/classes.ts";
 import { runRetentionSweep } from "../../src/retention/sweep.ts";
 import {
   api,
@@ -139,8 +139,8 @@ describe("the retention sweep", () => {
   it("leaves a version still within its retention untouched", async () => {
     const tenant = await seedTenant();
     // patient-linked files are kept 30 days, restricted ones 90: sweep on day 31.
-    expect(CLASS_POLICIES["patient-linked"].retentionSeconds).toBeLessThan(31 * 24 * 60 * 60);
-    expect(CLASS_POLICIES.restricted.retentionSeconds).toBeGreaterThan(31 * 24 * 60 * 60);
+    expect(BUILT_IN_POLICY["patient-linked"].retentionSeconds).toBeLessThan(31 * 24 * 60 * 60);
+    expect(BUILT_IN_POLICY.restricted.retentionSeconds).toBeGreaterThan(31 * 24 * 60 * 60);
     const expired = await publish(tenant, utf8("ward-4 cohort"), { class: "patient-linked" });
     const kept = await publish(tenant, utf8("ward-4 summary"), { class: "restricted" });
     const keptLink = await issue(tenant, kept.versionId, { maxUses: 1 });
