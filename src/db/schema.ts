@@ -105,14 +105,71 @@ export const versions = sqliteTable(
   ],
 );
 
+/**
+ * A recipient known to the tenant (from its identity provider): roles and attributes decide which
+ * bound links stay valid. Deactivation keeps the row, so the audit can still name the subject.
+ */
+export const subjects = sqliteTable(
+  "subjects",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    id: text("id").notNull(),
+    displayName: text("display_name"),
+    email: text("email"),
+    roles: text("roles", { mode: "json" }).$type<string[]>().notNull(),
+    attributes: text("attributes", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    active: integer("active", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deactivatedAt: integer("deactivated_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+/** Several versions delivered as one ZIP under one link. */
+export const bundles = sqliteTable(
+  "bundles",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    name: text("name").notNull(),
+    /** The most sensitive class among the members; it governs the bundle's links. */
+    class: text("class").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("bundles_tenant").on(t.tenantId)],
+);
+
+export const bundleMembers = sqliteTable(
+  "bundle_members",
+  {
+    bundleId: text("bundle_id")
+      .notNull()
+      .references(() => bundles.id),
+    position: integer("position").notNull(),
+    versionId: text("version_id")
+      .notNull()
+      .references(() => versions.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.bundleId, t.position] }),
+    index("bundle_members_version").on(t.versionId),
+  ],
+);
+
 export const links = sqliteTable(
   "links",
   {
     id: text("id").primaryKey(),
     tenantId: text("tenant_id").notNull(),
-    versionId: text("version_id")
-      .notNull()
-      .references(() => versions.id),
+    /** The version delivered; null when the link delivers a bundle. */
+    versionId: text("version_id").references(() => versions.id),
+    bundleId: text("bundle_id").references(() => bundles.id),
     class: text("class").notNull(),
     maxUses: integer("max_uses").notNull(),
     recipientEmail: text("recipient_email"),
@@ -125,6 +182,7 @@ export const links = sqliteTable(
   (t) => [
     index("links_tenant_version").on(t.tenantId, t.versionId),
     index("links_tenant_subject").on(t.tenantId, t.recipientSubjectId),
+    index("links_tenant_bundle").on(t.tenantId, t.bundleId),
   ],
 );
 
@@ -155,4 +213,15 @@ export const auditEvents = sqliteTable(
   ],
 );
 
-export const schema = { tenants, apiKeys, tenantPolicies, objects, versions, links, auditEvents };
+export const schema = {
+  tenants,
+  apiKeys,
+  tenantPolicies,
+  subjects,
+  bundles,
+  bundleMembers,
+  objects,
+  versions,
+  links,
+  auditEvents,
+};

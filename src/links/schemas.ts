@@ -54,7 +54,8 @@ export const linkSchema = z
   .object({
     id: linkIdSchema,
     url: z.url().optional().openapi({ description: "Only in the answer to issuing the link." }),
-    versionId: versionIdSchema,
+    versionId: versionIdSchema.nullable().openapi({ description: "Null for a bundle link." }),
+    bundleId: z.string().nullable().openapi({ description: "Null for a version link." }),
     class: classSchema,
     status: z.enum(["active", "pending_approval", "rejected", "expired", "revoked", "used_up"]),
     usesSpent: z.number().int(),
