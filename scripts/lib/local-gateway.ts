@@ -53,6 +53,8 @@ export interface LocalGatewayOptions {
   bootTimeoutMs?: number;
   /** Receives wrangler's output as it comes, e.g. to echo it. */
   onOutput?: (text: string) => void;
+  /** Overrides of wrangler.toml's `[vars]`, e.g. `{ MAX_UPLOAD_BYTES: "314572800" }`. */
+  vars?: Record<string, string>;
 }
 
 interface Credentials {
@@ -226,6 +228,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       "--env-file",
       paths.secrets,
       "--show-interactive-dev-session=false",
+      ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => [
+        "--var",
+        `${name}:${value}`,
+      ]),
     ],
     // A process group of its own, so one signal reaches wrangler, its node child and workerd.
     { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
