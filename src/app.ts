@@ -12,6 +12,7 @@ import { requireApiKey } from "./identity/api-keys.ts";
 import { registerKeyRoutes } from "./identity/key-routes.ts";
 import { registerLinkRoutes } from "./links/routes.ts";
 import { registerObjectRoutes } from "./objects/routes.ts";
+import { registerPolicyRoutes } from "./policy/routes.ts";
 import { registerRecipientRoutes } from "./recipient/routes.ts";
 
 export function createApp() {
@@ -33,6 +34,7 @@ export function createApp() {
   registerLinkRoutes(api);
   registerAuditRoutes(api);
   registerKeyRoutes(api);
+  registerPolicyRoutes(api);
   app.route("/v1", api);
   // Generated after mounting, so every path carries its /v1 prefix.
   app.doc31("/v1/openapi.json", {

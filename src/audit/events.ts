@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   "download.use_returned",
   "key.created",
   "key.revoked",
+  "policy.changed",
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -21,6 +21,8 @@ describe("GET /v1/openapi.json", () => {
       "/v1/links/{linkId}/reject",
       "/v1/links/{linkId}/revoke",
       "/v1/objects/{name}/versions",
+      "/v1/policy",
+      "/v1/policy/{class}",
       "/v1/versions/{versionId}",
     ]);
     expect(Object.keys(document.paths["/v1/objects/{name}/versions"] ?? {}).sort()).toEqual([

@@ -1,4 +1,5 @@
 import { newId } from "../../src/ids.ts";
+import { BUILT_IN_POLICY } from "../../src/policy/classes.ts";
 import { issue, publish, type TestTenant, utf8 } from "../support/harness.ts";
 import { runSecurityMatrix } from "../support/security-matrix.ts";
 
@@ -91,4 +92,28 @@ runSecurityMatrix({
   scope: "admin",
   prepare: async (owner) => ({ path: `/keys/${owner.keyId}/revoke`, init: { method: "POST" } }),
   missing: async () => ({ path: `/keys/${newId("apiKey")}/revoke`, init: { method: "POST" } }),
+});
+
+runSecurityMatrix({
+  name: "GET /v1/policy",
+  scope: "admin",
+  prepare: async () => ({ path: "/policy" }),
+});
+
+runSecurityMatrix({
+  name: "PUT /v1/policy",
+  scope: "admin",
+  prepare: async () => ({
+    path: "/policy",
+    init: {
+      ...jsonInit({ classes: { internal: { ...BUILT_IN_POLICY.internal, maxUses: 50 } } }),
+      method: "PUT",
+    },
+  }),
+});
+
+runSecurityMatrix({
+  name: "DELETE /v1/policy/{class}",
+  scope: "admin",
+  prepare: async () => ({ path: "/policy/internal", init: { method: "DELETE" } }),
 });

@@ -1,0 +1,382 @@
+import { describe, expect, it } from "vitest";
+import * as client from "../../src/client/types.ts";
+import { BUILT_IN_POLICY, type ClassPolicy } from "../../src/policy/classes.ts";
+import {
+  api,
+  confirm,
+  issue,
+  publish,
+  seedTenant,
+  type TestTenant,
+  utf8,
+} from "../support/harness.ts";
+
+interface PolicyBody {
+  classes: Record<string, ClassPolicy>;
+  sources: Record<string, "built-in" | "tenant">;
+}
+
+interface PolicyEvent {
+  action: string;
+  outcome: string;
+  actor: string | null;
+  requestId: string | null;
+  linkId: string | null;
+  detail: { class: string; before: ClassPolicy; after: ClassPolicy } | null;
+}
+
+const ALL_BUILT_IN = {
+  public: "built-in",
+  internal: "built-in",
+  restricted: "built-in",
+  "patient-linked": "built-in",
+};
+
+async function getPolicy(tenant: TestTenant): Promise<PolicyBody> {
+  const response = await api(tenant, "/policy");
+  expect(response.status, await response.clone().text()).toBe(200);
+  return response.json();
+}
+
+async function putPolicy(tenant: TestTenant, classes: Record<string, unknown>) {
+  return api(tenant, "/policy", { method: "PUT", json: { classes } });
+}
+
+async function setPolicy(tenant: TestTenant, classes: Record<string, ClassPolicy>) {
+  const response = await putPolicy(tenant, classes);
+  expect(response.status, await response.clone().text()).toBe(200);
+  return response;
+}
+
+async function policyEvents(tenant: TestTenant): Promise<PolicyEvent[]> {
+  const response = await api(tenant, "/audit?action=policy.changed");
+  expect(response.status).toBe(200);
+  return (await response.json<{ events: PolicyEvent[] }>()).events;
+}
+
+async function internalVersion(tenant: TestTenant) {
+  return publish(tenant, utf8("ward 4, internal"), { class: "internal" });
+}
+
+async function linkState(tenant: TestTenant, linkId: string) {
+  return (await api(tenant, `/links/${linkId}`)).json<Record<string, unknown>>();
+}
+
+const equalPolicies = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+const tighterInternal: ClassPolicy = {
+  ...BUILT_IN_POLICY.internal,
+  defaultUses: 2,
+  maxUses: 3,
+};
+
+describe("GET /v1/policy", () => {
+  it("shows the built-in policy of every class for a tenant that set none", async () => {
+    const tenant = await seedTenant();
+    expect(await getPolicy(tenant)).toEqual({ classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN });
+  });
+
+  it("answers in the shape the TypeScript client reads", async () => {
+    const tenant = await seedTenant();
+    await setPolicy(tenant, { internal: tighterInternal });
+    const parsed = client.tenantPolicySchema.safeParse(await getPolicy(tenant));
+    expect(parsed.error?.issues).toBeUndefined();
+  });
+});
+
+describe("PUT /v1/policy", () => {
+  it("replaces only the classes given and answers the new effective policy", async () => {
+    const tenant = await seedTenant();
+    const response = await setPolicy(tenant, { internal: tighterInternal });
+
+    const expected = {
+      classes: { ...BUILT_IN_POLICY, internal: tighterInternal },
+      sources: { ...ALL_BUILT_IN, internal: "tenant" },
+    };
+    expect(await response.json()).toEqual(expected);
+    expect(await getPolicy(tenant)).toEqual(expected);
+  });
+
+  it("links issued after a change obey it: beyond the new maximum is refused", async () => {
+    const tenant = await seedTenant();
+    const version = await internalVersion(tenant);
+    await setPolicy(tenant, { internal: tighterInternal });
+
+    const refused = await api(tenant, "/links", {
+      method: "POST",
+      json: { versionId: version.versionId, maxUses: 4 },
+    });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({
+      code: "policy_violation",
+      rule: "max_uses",
+      allowed: 3,
+      class: "internal",
+    });
+
+    const atMaximum = await issue(tenant, version.versionId, { maxUses: 3 });
+    expect(await linkState(tenant, atMaximum.id)).toMatchObject({ maxUses: 3 });
+    const byDefault = await issue(tenant, version.versionId);
+    expect(await linkState(tenant, byDefault.id)).toMatchObject({ maxUses: 2 });
+  });
+
+  it("a link issued before a tightening keeps its terms and downloads with its uses", async () => {
+    const tenant = await seedTenant();
+    const version = await internalVersion(tenant);
+    const before = await issue(tenant, version.versionId, { maxUses: 5 });
+
+    await setPolicy(tenant, {
+      internal: { ...BUILT_IN_POLICY.internal, defaultUses: 1, maxUses: 1, approvalRequired: true },
+    });
+
+    expect(await linkState(tenant, before.id)).toMatchObject({
+      status: "active",
+      maxUses: 5,
+      usesLeft: 5,
+      expiresAt: before.expiresAt,
+      approval: { status: "not_required" },
+    });
+    for (let use = 0; use < 5; use += 1) expect((await confirm(before.path)).status).toBe(303);
+    expect(await linkState(tenant, before.id)).toMatchObject({ status: "used_up", usesSpent: 5 });
+
+    const after = await issue(tenant, version.versionId);
+    const pending = await linkState(tenant, after.id);
+    expect(pending).toMatchObject({ status: "pending_approval", maxUses: 1 });
+    // The client's contract accepts the pending link as the server answers it.
+    expect(client.linkSchema.safeParse(pending).error?.issues).toBeUndefined();
+  });
+
+  it("a loosening does not change existing links either", async () => {
+    const tenant = await seedTenant();
+    const version = await internalVersion(tenant);
+    const before = await issue(tenant, version.versionId, { maxUses: 1, ttlSeconds: 3600 });
+
+    await setPolicy(tenant, {
+      internal: {
+        ...BUILT_IN_POLICY.internal,
+        defaultTtlSeconds: 30 * 86_400,
+        maxTtlSeconds: 30 * 86_400,
+        defaultUses: 1000,
+        maxUses: 1000,
+        retriesAfterLapse: 5,
+      },
+    });
+
+    expect((await confirm(before.path)).status).toBe(303);
+    const again = await confirm(before.path);
+    expect(again.status).toBe(410);
+    expect(await again.json()).toMatchObject({ code: "link_used_up" });
+    expect(await linkState(tenant, before.id)).toMatchObject({
+      maxUses: 1,
+      expiresAt: before.expiresAt,
+    });
+  });
+
+  it("audits each changed class: its whole policy before and after, and the actor", async () => {
+    const tenant = await seedTenant({ principal: "policy-admin" });
+    const restricted = { ...BUILT_IN_POLICY.restricted, summary: "Restricted: ward staff only." };
+
+    // Public is given unchanged: only the two classes that change are audited.
+    const first = await setPolicy(tenant, {
+      public: BUILT_IN_POLICY.public,
+      internal: tighterInternal,
+      restricted,
+    });
+    const loosened = { ...tighterInternal, maxUses: 50 };
+    const second = await setPolicy(tenant, { internal: loosened });
+
+    const events = await policyEvents(tenant);
+    const byRequest = (response: Response) =>
+      events.filter((event) => event.requestId === response.headers.get("Portcullis-Request-Id"));
+    expect(
+      byRequest(first).sort((a, b) => (a.detail?.class ?? "").localeCompare(b.detail?.class ?? "")),
+    ).toEqual([
+      expect.objectContaining({
+        outcome: "succeeded",
+        actor: "policy-admin",
+        linkId: null,
+        detail: { class: "internal", before: BUILT_IN_POLICY.internal, after: tighterInternal },
+      }),
+      expect.objectContaining({
+        actor: "policy-admin",
+        detail: { class: "restricted", before: BUILT_IN_POLICY.restricted, after: restricted },
+      }),
+    ]);
+    expect(byRequest(second)).toEqual([
+      expect.objectContaining({
+        actor: "policy-admin",
+        detail: { class: "internal", before: tighterInternal, after: loosened },
+      }),
+    ]);
+    expect(events).toHaveLength(3);
+  });
+
+  it("concurrent changes to one class leave an unbroken chain of before and after", async () => {
+    const tenant = await seedTenant();
+    const policies = [3, 4, 5, 6].map((maxUses) => ({ ...tighterInternal, maxUses }));
+
+    await Promise.all(policies.map((internal) => setPolicy(tenant, { internal })));
+
+    // Events carry the time each request began, not when its write landed, so follow the chain
+    // by content: from the built-in policy, each event's before is the after of another.
+    const events = await policyEvents(tenant);
+    expect(events).toHaveLength(4);
+    let current: ClassPolicy = BUILT_IN_POLICY.internal;
+    const unused = events.map((event) => event.detail);
+    while (unused.length > 0) {
+      const next = unused.findIndex((detail) => equalPolicies(detail?.before, current));
+      expect(next, "an event continues the chain").toBeGreaterThanOrEqual(0);
+      current = unused.splice(next, 1)[0]?.after ?? current;
+    }
+    expect((await getPolicy(tenant)).classes.internal).toEqual(current);
+  });
+
+  it("a PUT that changes nothing writes no event and keeps the class built-in", async () => {
+    const tenant = await seedTenant();
+    const response = await setPolicy(tenant, {
+      public: BUILT_IN_POLICY.public,
+      "patient-linked": BUILT_IN_POLICY["patient-linked"],
+    });
+
+    expect(await response.json()).toEqual({ classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN });
+    await setPolicy(tenant, {});
+    await setPolicy(tenant, { internal: tighterInternal });
+    await setPolicy(tenant, { internal: tighterInternal });
+    expect((await policyEvents(tenant)).map((event) => event.detail?.class)).toEqual(["internal"]);
+  });
+
+  it.each([
+    {
+      case: "a default above the maximum",
+      field: "classes.internal.defaultUses",
+      classes: { internal: { ...BUILT_IN_POLICY.internal, defaultUses: 101 } },
+      message: /default number of uses may not exceed the maximum/,
+    },
+    {
+      case: "a default lifetime above the maximum",
+      field: "classes.restricted.defaultTtlSeconds",
+      classes: { restricted: { ...BUILT_IN_POLICY.restricted, defaultTtlSeconds: 4 * 86_400 } },
+      message: /default lifetime may not exceed the maximum/,
+    },
+    {
+      case: "an unknown field",
+      field: "classes.internal",
+      classes: { internal: { ...BUILT_IN_POLICY.internal, maxDownloads: 3 } },
+      message: /maxDownloads/,
+    },
+    {
+      case: "a lifetime under 60 seconds",
+      field: "classes.internal.defaultTtlSeconds",
+      classes: { internal: { ...BUILT_IN_POLICY.internal, defaultTtlSeconds: 30 } },
+      message: /60/,
+    },
+    {
+      case: "an empty summary",
+      field: "classes.public.summary",
+      classes: { public: { ...BUILT_IN_POLICY.public, summary: "" } },
+      message: /./,
+    },
+    {
+      case: "a missing field",
+      field: "classes.patient-linked.maxUses",
+      classes: { "patient-linked": { ...BUILT_IN_POLICY["patient-linked"], maxUses: undefined } },
+      message: /./,
+    },
+    {
+      case: "zero uses",
+      field: "classes.patient-linked.maxUses",
+      classes: { "patient-linked": { ...BUILT_IN_POLICY["patient-linked"], maxUses: 0 } },
+      message: /./,
+    },
+    {
+      case: "an unknown class",
+      field: "classes",
+      classes: { secret: BUILT_IN_POLICY.restricted },
+      message: /secret/,
+    },
+  ] as { case: string; field: string; classes: Record<string, unknown>; message: RegExp }[])(
+    "refuses $case with 400 naming $field, and changes nothing",
+    async ({ classes, field, message }) => {
+      const tenant = await seedTenant();
+      const response = await putPolicy(tenant, {
+        ...classes,
+        // A valid change alongside: a PUT is applied whole or not at all.
+        public: (classes as Record<string, unknown>).public ?? {
+          ...BUILT_IN_POLICY.public,
+          maxUses: 50,
+        },
+      });
+
+      expect(response.status).toBe(400);
+      const problem = await response.json<{
+        code: string;
+        issues: { field: string; message: string }[];
+      }>();
+      expect(problem.code).toBe("invalid_request");
+      expect(problem.issues).toContainEqual({ field, message: expect.stringMatching(message) });
+      expect(await getPolicy(tenant)).toEqual({ classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN });
+      expect(await policyEvents(tenant)).toEqual([]);
+    },
+  );
+
+  it("refuses a body without classes", async () => {
+    const tenant = await seedTenant();
+    const response = await api(tenant, "/policy", { method: "PUT", json: BUILT_IN_POLICY });
+    expect(response.status).toBe(400);
+    const problem = await response.json<{ issues: { field: string }[] }>();
+    expect(problem.issues.map((issue) => issue.field)).toContain("classes");
+  });
+
+  it("one tenant's change never reaches another tenant", async () => {
+    const changer = await seedTenant();
+    const bystander = await seedTenant();
+    await setPolicy(changer, { internal: tighterInternal });
+
+    expect(await getPolicy(bystander)).toEqual({ classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN });
+    const version = await internalVersion(bystander);
+    const link = await issue(bystander, version.versionId, { maxUses: 100 });
+    expect(await linkState(bystander, link.id)).toMatchObject({ maxUses: 100 });
+    expect(await policyEvents(bystander)).toEqual([]);
+    expect(await policyEvents(changer)).toHaveLength(1);
+  });
+});
+
+describe("DELETE /v1/policy/{class}", () => {
+  it("returns the class to the built-in policy, audited like any change", async () => {
+    const tenant = await seedTenant({ principal: "policy-admin" });
+    await setPolicy(tenant, { internal: tighterInternal, restricted: BUILT_IN_POLICY.public });
+
+    const response = await api(tenant, "/policy/internal", { method: "DELETE" });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      classes: { ...BUILT_IN_POLICY, restricted: BUILT_IN_POLICY.public },
+      sources: { ...ALL_BUILT_IN, restricted: "tenant" },
+    });
+
+    const [reset] = await policyEvents(tenant);
+    expect(reset).toMatchObject({
+      actor: "policy-admin",
+      requestId: response.headers.get("Portcullis-Request-Id"),
+      detail: { class: "internal", before: tighterInternal, after: BUILT_IN_POLICY.internal },
+    });
+
+    const version = await internalVersion(tenant);
+    const link = await issue(tenant, version.versionId, { maxUses: 100 });
+    expect(await linkState(tenant, link.id)).toMatchObject({ maxUses: 100 });
+  });
+
+  it("resetting a class that is built-in already changes nothing and writes no event", async () => {
+    const tenant = await seedTenant();
+    const response = await api(tenant, "/policy/patient-linked", { method: "DELETE" });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN });
+    expect(await policyEvents(tenant)).toEqual([]);
+  });
+
+  it("refuses an unknown class with 400", async () => {
+    const tenant = await seedTenant();
+    const response = await api(tenant, "/policy/secret", { method: "DELETE" });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: "invalid_request" });
+  });
+});
