@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { registerAuditRoutes } from "./audit/routes.ts";
+import { registerBundleRoutes } from "./bundles/routes.ts";
 import type { HonoEnv } from "./env.ts";
 import { handleError, problemResponse, validationHook } from "./http/errors.ts";
 import { ApiError } from "./http/problems.ts";
@@ -32,6 +33,7 @@ export function createApp() {
   });
   registerObjectRoutes(api);
   registerLinkRoutes(api);
+  registerBundleRoutes(api);
   registerAuditRoutes(api);
   registerKeyRoutes(api);
   registerPolicyRoutes(api);

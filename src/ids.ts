@@ -8,6 +8,7 @@ const ID_PREFIXES = {
   object: "obj",
   version: "ver",
   link: "lnk",
+  bundle: "bdl",
   session: "ses",
   event: "evt",
   request: "req",

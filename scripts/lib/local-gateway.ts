@@ -151,6 +151,21 @@ export function listProcesses(): ProcessInfo[] | null {
   return processes;
 }
 
+/** The summed `VmRSS` of the live processes of group `pgid` called `name`, in bytes. */
+export function residentBytes(pgid: number, name: string): number {
+  let total = 0;
+  for (const info of listProcesses() ?? []) {
+    if (info.pgrp !== pgid || info.name !== name || info.state === "Z") continue;
+    try {
+      const status = readFileSync(`/proc/${info.pid}/status`, "utf8");
+      total += Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
+    } catch {
+      // It exited between the listing and the read.
+    }
+  }
+  return total;
+}
+
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);

@@ -20,6 +20,8 @@ export const AUDIT_ACTIONS = [
   "download.interrupted",
   "download.denied",
   "download.use_returned",
+  "bundle.created",
+  "bundle.member_delivered",
   "key.created",
   "key.revoked",
   "policy.changed",

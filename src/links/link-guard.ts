@@ -179,7 +179,8 @@ export class LinkGuard extends DurableObject<Env> {
     else if (now >= session.expiresAt) code = "session_ended";
     if (code === null) {
       if (options.streaming) this.#store.countStreamStart(sessionId);
-      return { allowed: true, file: link.record.file, tenantId: link.record.tenantId };
+      const { file, bundle, tenantId } = link.record;
+      return { allowed: true, file, bundle: bundle ?? null, tenantId };
     }
 
     const denial = code;
@@ -197,7 +198,8 @@ export class LinkGuard extends DurableObject<Env> {
 
   /**
    * Records that bytes [start, end) reached the client under a session. The first time the
-   * session's bytes cover the whole file, the download is recorded as completed, once.
+   * session's bytes cover the whole file, the download is recorded as completed, once; for a
+   * bundle, each member is then recorded as delivered, in the same transaction.
    */
   async recordDelivery(sessionId: string, start: number, end: number, origin: GuardOrigin) {
     const link = this.#store.link();
@@ -218,6 +220,20 @@ export class LinkGuard extends DurableObject<Env> {
         bytesServed,
         detail: { distinctBytes: distinctBytes(served) },
       });
+      for (const member of link.record.bundle?.members ?? []) {
+        // Filed under the member's version, so "who received this version" finds bundles too.
+        this.#audit(link.record, origin, {
+          action: "bundle.member_delivered",
+          outcome: "succeeded",
+          versionId: member.versionId,
+          detail: {
+            memberVersionId: member.versionId,
+            filename: member.filename,
+            sha256: member.sha256,
+            size: member.size,
+          },
+        });
+      }
     });
     await this.#scheduleAlarm();
   }
@@ -324,17 +340,23 @@ export class LinkGuard extends DurableObject<Env> {
     return linkDenial(link, now) ?? requestDenial(link.record, request, now);
   }
 
+  /**
+   * Enqueues an event about the link. A bundle link's events carry no version id (unless `fields`
+   * names one) and say which bundle in `detail.bundleId`.
+   */
   #audit(
     record: LinkRecord,
     origin: GuardOrigin,
-    fields: Omit<Parameters<typeof buildAuditEvent>[0], "tenantId" | "linkId" | "versionId">,
+    fields: Omit<Parameters<typeof buildAuditEvent>[0], "tenantId" | "linkId">,
   ): AuditEvent {
+    const bundleId = record.bundle?.bundleId;
     const event = buildAuditEvent(
       {
         ...fields,
         tenantId: record.tenantId,
         linkId: record.linkId,
-        versionId: record.file.versionId,
+        versionId: fields.versionId === undefined ? record.file.versionId : fields.versionId,
+        detail: bundleId ? { ...fields.detail, bundleId } : fields.detail,
       },
       origin,
     );

@@ -6,11 +6,18 @@ import type { EventOrigin } from "../audit/events.ts";
 import type { SensitivityClass } from "../policy/classes.ts";
 import type { ConstraintDenial, LinkConstraints } from "./constraints.ts";
 
-/** The immutable version a link delivers, copied at issue time so no download needs D1. */
+/**
+ * What a link delivers, copied at issue time so no download needs D1: one immutable version, or
+ * for a bundle the ZIP as a whole (see {@link DeliveredBundle} for how its fields are filled).
+ */
 export interface DeliveredFile {
-  versionId: string;
+  /** Null for a bundle. */
+  versionId: string | null;
+  /** The object's name; for a bundle, the bundle's name. */
   objectName: string;
-  versionNumber: number;
+  /** Null for a bundle. */
+  versionNumber: number | null;
+  /** Empty for a bundle, whose bytes come from its members' storage keys. */
   storageKey: string;
   filename: string;
   contentType: string;
@@ -20,6 +27,30 @@ export interface DeliveredFile {
   trainingWindow: string | null;
   recipientGroup: string | null;
   publishedAt: number;
+}
+
+/** One version inside a bundle's ZIP, in ZIP order. */
+export interface BundleMember {
+  versionId: string;
+  storageKey: string;
+  /** The entry's name inside the ZIP, unique within it (see `src/bundles/names.ts`). */
+  filename: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * A bundle a link delivers as one ZIP built on the fly. The link's `file` then describes the ZIP:
+ * `<name>.zip`, `application/zip`, the exact predicted length, and as `sha256` the digest of the
+ * bundle's canonical manifest, which seeds the strong ETag. That is NOT the digest of the ZIP's
+ * bytes, which is known only once they were all generated; each member's own digest is in the
+ * ZIP's `MANIFEST.sha256`.
+ */
+export interface DeliveredBundle {
+  bundleId: string;
+  /** Every entry's modification time (the bundle's creation), so the ZIP's bytes never vary. */
+  lastModified: number;
+  members: BundleMember[];
 }
 
 /** Who may download: none of these set means anyone holding the link. */
@@ -52,6 +83,8 @@ export interface LinkRecord {
   constraints: LinkConstraints;
   policy: IssuedPolicy;
   file: DeliveredFile;
+  /** Present when the link delivers a bundle. */
+  bundle?: DeliveredBundle;
 }
 
 export type LinkStatus =
@@ -122,7 +155,7 @@ export type ApprovalDecision =
   | { decided: false; reason: "not_pending" | "issuer_cannot_approve"; state: LinkState };
 
 export type FetchAuthorization =
-  | { allowed: true; file: DeliveredFile; tenantId: string }
+  | { allowed: true; file: DeliveredFile; bundle: DeliveredBundle | null; tenantId: string }
   | { allowed: false; code: DenialCode };
 
 /** What the Worker tells LinkGuard about a request, for decisions and the audit. */

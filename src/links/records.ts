@@ -5,7 +5,7 @@
 import { and, eq } from "drizzle-orm";
 import type { EventOrigin } from "../audit/events.ts";
 import type { Database } from "../db/client.ts";
-import { links } from "../db/schema.ts";
+import { links, type versions } from "../db/schema.ts";
 import { ApiError } from "../http/problems.ts";
 import { newId } from "../ids.ts";
 import type { VersionWithObject } from "../objects/records.ts";
@@ -14,10 +14,64 @@ import { loadClassPolicy } from "../policy/store.ts";
 import { resolveLinkTerms } from "../policy/terms.ts";
 import type { LinkConstraints } from "./constraints.ts";
 import { linkGuard } from "./guard-client.ts";
-import type { LinkRecord, LinkState, RecipientBinding } from "./model.ts";
+import type {
+  DeliveredBundle,
+  DeliveredFile,
+  LinkRecord,
+  LinkState,
+  RecipientBinding,
+} from "./model.ts";
 import type { LinkBody } from "./schemas.ts";
 
 type LinkRow = typeof links.$inferSelect;
+type VersionRow = typeof versions.$inferSelect;
+
+/** What a link delivers: one version, or a bundle's ZIP (built by `src/bundles`). */
+export interface LinkTarget {
+  tenantId: string;
+  /** The class whose tenant policy governs the link. */
+  class: SensitivityClass;
+  file: DeliveredFile;
+  bundle: DeliveredBundle | null;
+  /** Every version whose bytes the link delivers: the one version, or the bundle's members. */
+  versions: readonly VersionRow[];
+}
+
+/** The target of a link to one version. */
+export function versionTarget({ version, object }: VersionWithObject): LinkTarget {
+  return {
+    tenantId: version.tenantId,
+    class: object.class as SensitivityClass,
+    bundle: null,
+    versions: [version],
+    file: {
+      versionId: version.id,
+      objectName: object.name,
+      versionNumber: version.number,
+      storageKey: version.storageKey,
+      filename: version.filename,
+      contentType: version.contentType,
+      size: version.size,
+      sha256: version.sha256,
+      modelVersion: version.modelVersion,
+      trainingWindow: version.trainingWindow,
+      recipientGroup: version.recipientGroup,
+      publishedAt: version.publishedAt,
+    },
+  };
+}
+
+/**
+ * Refuses a version whose bytes are gone, or about to be: a version past its retention is purged
+ * by the next sweep, so a link or bundle made now would outlive its bytes.
+ */
+export function assertDeliverable(version: VersionRow, now: number): void {
+  if (version.purgedAt !== null || (version.retainUntil !== null && version.retainUntil <= now)) {
+    throw new ApiError("version_purged", "This version can no longer be delivered.", {
+      extensions: { versionId: version.id },
+    });
+  }
+}
 
 export interface IssueRequest {
   ttlSeconds?: number | undefined;
@@ -44,18 +98,14 @@ function bindingOf(request: IssueRequest): RecipientBinding | null {
 export async function issueLink(
   env: Env,
   db: Database,
-  target: VersionWithObject,
+  target: LinkTarget,
   request: IssueRequest,
   origin: EventOrigin & { actor: string },
   now = Date.now(),
 ): Promise<{ row: LinkRow; state: LinkState }> {
-  const { version, object } = target;
-  // A version past its retention is about to be purged: a link issued now would outlive it.
-  if (version.purgedAt !== null || (version.retainUntil !== null && version.retainUntil <= now)) {
-    throw new ApiError("version_purged", "This version can no longer be delivered.");
-  }
-  const sensitivityClass = object.class as SensitivityClass;
-  const policy = await loadClassPolicy(db, version.tenantId, sensitivityClass);
+  for (const version of target.versions) assertDeliverable(version, now);
+  const sensitivityClass = target.class;
+  const policy = await loadClassPolicy(db, target.tenantId, sensitivityClass);
   const recipient = bindingOf(request);
   const constraints = request.constraints ?? {};
   const terms = resolveLinkTerms(sensitivityClass, policy, {
@@ -69,7 +119,7 @@ export async function issueLink(
   const expiresAt = Math.floor((now + terms.ttlSeconds * 1000) / 1000) * 1000;
   const record: LinkRecord = {
     linkId: newId("link"),
-    tenantId: version.tenantId,
+    tenantId: target.tenantId,
     class: sensitivityClass,
     maxUses: terms.maxUses,
     issuedAt: now,
@@ -84,28 +134,16 @@ export async function issueLink(
       approvalExpiresAt: policy.approvalRequired ? now + policy.approvalTtlSeconds * 1000 : null,
       summary: policy.summary,
     },
-    file: {
-      versionId: version.id,
-      objectName: object.name,
-      versionNumber: version.number,
-      storageKey: version.storageKey,
-      filename: version.filename,
-      contentType: version.contentType,
-      size: version.size,
-      sha256: version.sha256,
-      modelVersion: version.modelVersion,
-      trainingWindow: version.trainingWindow,
-      recipientGroup: version.recipientGroup,
-      publishedAt: version.publishedAt,
-    },
+    file: target.file,
+    ...(target.bundle ? { bundle: target.bundle } : {}),
   };
 
   const state = await linkGuard(env, record.linkId).issue(record, origin);
   const row: LinkRow = {
     id: record.linkId,
     tenantId: record.tenantId,
-    versionId: version.id,
-    bundleId: null,
+    versionId: target.bundle ? null : target.file.versionId,
+    bundleId: target.bundle?.bundleId ?? null,
     class: sensitivityClass,
     maxUses: record.maxUses,
     recipientEmail: recipient?.email ?? null,

@@ -1,7 +1,8 @@
-/** /v1/links: issue a link to a version, read a link's live state, revoke it. */
+/** /v1/links: issue a link to a version or a bundle, read a link's live state, revoke it. */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { auditOrigin } from "../audit/origin.ts";
-import { database } from "../db/client.ts";
+import { bundleTarget, requireBundle } from "../bundles/records.ts";
+import { type Database, database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
@@ -10,7 +11,13 @@ import { assertScope } from "../identity/api-keys.ts";
 import { requireVersion } from "../objects/records.ts";
 import { signLinkToken } from "../tokens/tokens.ts";
 import { linkGuard } from "./guard-client.ts";
-import { issueLink, requireLinkRow, toLinkBody } from "./records.ts";
+import {
+  issueLink,
+  type LinkTarget,
+  requireLinkRow,
+  toLinkBody,
+  versionTarget,
+} from "./records.ts";
 import {
   approvalNoteSchema,
   issueLinkSchema,
@@ -27,9 +34,10 @@ const linkResponse = (description: string) => ({
 const issueRoute = createRoute({
   method: "post",
   path: "/links",
-  summary: "Issue a download link to a version",
+  summary: "Issue a download link to a version or a bundle",
   description:
-    "Class defaults apply to what is left out; asking beyond a class maximum is refused.",
+    "Class defaults apply to what is left out; asking beyond a class maximum is refused. " +
+    "A bundle's link follows the policy of the bundle's class and downloads as one ZIP.",
   request: {
     body: { required: true, content: { "application/json": { schema: issueLinkSchema } } },
   },
@@ -76,6 +84,21 @@ const decisionRoute = (decision: "approve" | "reject") =>
     },
   });
 
+/** The version or bundle a link request names, of the caller's tenant (else the same 404). */
+async function targetOf(
+  db: Database,
+  tenantId: string,
+  body: { versionId?: string | undefined; bundleId?: string | undefined },
+): Promise<LinkTarget> {
+  if (body.bundleId !== undefined) {
+    return bundleTarget(await requireBundle(db, tenantId, body.bundleId));
+  }
+  if (body.versionId !== undefined) {
+    return versionTarget(await requireVersion(db, tenantId, body.versionId));
+  }
+  throw new ApiError("invalid_request", "Give exactly one of versionId and bundleId.");
+}
+
 export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
   api.openapi(issueRoute, async (c) => {
     const principal = c.get("principal");
@@ -83,14 +106,18 @@ export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
     const body = c.req.valid("json");
     const db = database(c.env.DB);
 
-    const target = await requireVersion(db, principal.tenantId, body.versionId);
+    const target = await targetOf(db, principal.tenantId, body);
     const { row, state } = await issueLink(c.env, db, target, body, auditOrigin(c));
 
     const token = await signLinkToken(c.get("settings").LINK_SIGNING_KEYS, {
       linkId: row.id,
       expiresAt: row.expiresAt,
     });
-    c.get("logger").info("link issued", { linkId: row.id, versionId: row.versionId });
+    c.get("logger").info("link issued", {
+      linkId: row.id,
+      versionId: row.versionId,
+      bundleId: row.bundleId,
+    });
     return c.json(toLinkBody(row, state, `${publicOrigin(c)}/d/${token}`), 201);
   });
 

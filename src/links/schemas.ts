@@ -1,5 +1,6 @@
 /** Request and response schemas of the links API. */
 import { z } from "@hono/zod-openapi";
+import { bundleIdSchema } from "../bundles/schemas.ts";
 import { idPattern } from "../ids.ts";
 import { versionIdSchema } from "../objects/schemas.ts";
 import { constraintsSchema } from "./constraints.ts";
@@ -16,7 +17,12 @@ export const linkIdSchema = z
 
 export const issueLinkSchema = z
   .object({
-    versionId: versionIdSchema,
+    versionId: versionIdSchema.optional().openapi({
+      description: "The version to deliver. Give exactly one of versionId and bundleId.",
+    }),
+    bundleId: bundleIdSchema.optional().openapi({
+      description: "The bundle to deliver as one ZIP. Give exactly one of versionId and bundleId.",
+    }),
     ttlSeconds: z
       .number()
       .int()
@@ -38,6 +44,9 @@ export const issueLinkSchema = z
     constraints: constraintsSchema.optional(),
   })
   .strict()
+  .refine((body) => (body.versionId === undefined) !== (body.bundleId === undefined), {
+    message: "Give exactly one of versionId and bundleId.",
+  })
   .openapi("IssueLink");
 
 export const revokeLinkSchema = z
@@ -55,7 +64,7 @@ export const linkSchema = z
     id: linkIdSchema,
     url: z.url().optional().openapi({ description: "Only in the answer to issuing the link." }),
     versionId: versionIdSchema.nullable().openapi({ description: "Null for a bundle link." }),
-    bundleId: z.string().nullable().openapi({ description: "Null for a version link." }),
+    bundleId: bundleIdSchema.nullable().openapi({ description: "Null for a version link." }),
     class: classSchema,
     status: z.enum(["active", "pending_approval", "rejected", "expired", "revoked", "used_up"]),
     usesSpent: z.number().int(),

@@ -4,8 +4,9 @@
  * before the client sees the end, so completion is recorded by the time the download finishes,
  * and a stream the client abandons reports what it had sent from `waitUntil`.
  */
+import { openBundleZip } from "../bundles/zip.ts";
 import { ApiError } from "../http/problems.ts";
-import type { DeliveredFile } from "../links/model.ts";
+import type { DeliveredBundle, DeliveredFile } from "../links/model.ts";
 
 export interface ByteSpan {
   /** First byte, inclusive. */
@@ -34,6 +35,19 @@ export async function openStored(
   }
   if (!object) throw new ApiError("storage_unavailable", "The file is missing from storage.");
   return object.body;
+}
+
+/**
+ * Opens [start, end] of what a link delivers: the version's bytes, or the bundle's ZIP generated
+ * from its members (see `openBundleZip` for what a range costs there).
+ */
+export function openDelivered(
+  bucket: R2Bucket,
+  file: DeliveredFile,
+  bundle: DeliveredBundle | null,
+  span: ByteSpan,
+): Promise<ReadableStream<Uint8Array>> {
+  return bundle ? openBundleZip(bucket, bundle, span) : openStored(bucket, file, span);
 }
 
 /**

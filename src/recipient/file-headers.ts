@@ -33,18 +33,24 @@ export function strongEtag(sha256Hex: string): string {
  * inclusive byte range `part.start..part.end` (206), which must lie inside the file.
  *
  * `Repr-Digest` is sent on both: RFC 9530 defines it over the selected representation, the whole
- * file, so a client resuming with ranges can still check the bytes it assembled.
+ * file, so a client resuming with ranges can still check the bytes it assembled. A bundle's ZIP
+ * passes `reprDigest: false`: its digest is unknown until every byte was generated (its members'
+ * digests are in its `MANIFEST.sha256`), and `file.sha256` there only seeds the ETag.
  *
  * @throws {RangeError} when `part` is not a non-empty range inside the file (a caller bug)
  */
-export function fileHeaders(file: DeliveredFile, part?: { start: number; end: number }): Headers {
+export function fileHeaders(
+  file: DeliveredFile,
+  part?: { start: number; end: number },
+  { reprDigest = true }: { reprDigest?: boolean } = {},
+): Headers {
   const headers = new Headers();
   headers.set("Content-Type", file.contentType.trim() || FALLBACK_CONTENT_TYPE);
   headers.set("Content-Disposition", attachmentDisposition(file));
   headers.set("ETag", strongEtag(file.sha256));
   headers.set("Last-Modified", new Date(file.publishedAt).toUTCString());
   headers.set("Accept-Ranges", "bytes");
-  headers.set("Repr-Digest", reprDigest(file.sha256));
+  if (reprDigest) headers.set("Repr-Digest", reprDigestOf(file.sha256));
   headers.set("Content-Security-Policy", FILE_CSP);
 
   if (part === undefined) {
@@ -107,7 +113,7 @@ function toAscii(text: string): string {
 }
 
 /** RFC 9530 `Repr-Digest`: the sha-256 of the whole file, as a structured-field byte sequence. */
-function reprDigest(sha256Hex: string): string {
+function reprDigestOf(sha256Hex: string): string {
   const hex = checkedDigest(sha256Hex);
   let binary = "";
   for (let index = 0; index < hex.length; index += 2) {

@@ -6,7 +6,8 @@
  * The pages are complete without JavaScript and load nothing from anywhere: one nonce'd style, one
  * optional nonce'd script that only shows times in the reader's zone and stops double submits.
  */
-import type { LinkView } from "../links/model.ts";
+import { MANIFEST_NAME } from "../bundles/names.ts";
+import type { DeliveredBundle, DeliveredFile, LinkView } from "../links/model.ts";
 import type { SensitivityClass } from "../policy/classes.ts";
 import { formatBytes, formatExactBytes, formatUtc, relativeTime } from "./format.ts";
 import { type RecipientMessage, type RecipientPageCode, recipientMessage } from "./messages.ts";
@@ -39,12 +40,14 @@ export interface DenialOptions {
 /**
  * The landing page of a link: what the file is, for whom, until when and how many downloads are
  * left, the class's handling policy, and a Download button that POSTs to `confirmAction`. When the
- * view carries a denial, its explanation replaces the button.
+ * view carries a denial, its explanation replaces the button. A bundle's page lists the files in
+ * its ZIP with their digests instead of a digest of the ZIP, which is not known in advance.
  */
 export function renderLanding(view: LinkView, options: LandingOptions): string {
   checkNonce(options.nonce);
   const { record, state, denial } = view;
   const file = record.file;
+  const bundle = record.bundle ?? null;
   const expired = options.now >= state.expiresAt;
   const graceMinutes = Math.max(1, Math.round(record.policy.sessionGraceSeconds / 60));
 
@@ -56,7 +59,8 @@ export function renderLanding(view: LinkView, options: LandingOptions): string {
           <bdi>{file.filename}</bdi>
         </h1>
         <p class="lede">
-          {formatBytes(file.size)} · {file.contentType}
+          {formatBytes(file.size)} ·{" "}
+          {bundle ? `ZIP of ${fileCount(bundle.members.length)}` : file.contentType}
         </p>
 
         <section class={`policy policy-${record.class}`} aria-label="Handling policy">
@@ -85,7 +89,7 @@ export function renderLanding(view: LinkView, options: LandingOptions): string {
         ) : (
           <form method="post" action={options.confirmAction} class="confirm">
             <button type="submit" aria-describedby="confirm-note">
-              Download file
+              {bundle ? "Download ZIP" : "Download file"}
             </button>
             <p id="confirm-note" class="note">
               {state.usesLeft === 1
@@ -98,38 +102,7 @@ export function renderLanding(view: LinkView, options: LandingOptions): string {
           </form>
         )}
 
-        <section aria-labelledby="details-heading">
-          <h2 id="details-heading">About this file</h2>
-          <dl class="details">
-            <Detail term="File name">
-              <bdi>{file.filename}</bdi>
-            </Detail>
-            <Detail term="Size">
-              {formatBytes(file.size)} ({formatExactBytes(file.size)})
-            </Detail>
-            <Detail term="Content type">
-              <code>{file.contentType}</code>
-            </Detail>
-            <Detail term="Export">
-              <bdi>{file.objectName}</bdi>, version {file.versionNumber}
-            </Detail>
-            <Detail term="Model version">{stated(file.modelVersion)}</Detail>
-            <Detail term="Training window">{stated(file.trainingWindow)}</Detail>
-            <Detail term="Intended for">{stated(file.recipientGroup)}</Detail>
-            <Detail term="Published">
-              <time datetime={new Date(file.publishedAt).toISOString()} data-local="">
-                {formatUtc(file.publishedAt)}
-              </time>
-            </Detail>
-            <Detail term="SHA-256">
-              <code class="digest">{file.sha256}</code>
-            </Detail>
-          </dl>
-          <p class="note">
-            To check the file after downloading, compare its SHA-256 with the value above, for
-            example with <code>sha256sum</code> or <code>Get-FileHash</code>.
-          </p>
-        </section>
+        {bundle ? <BundleDetails file={file} bundle={bundle} /> : <FileDetails file={file} />}
       </main>
     </Layout>,
   );
@@ -190,6 +163,97 @@ function checkNonce(nonce: string): void {
   if (!NONCE.test(nonce)) throw new TypeError("A CSP nonce must be 16-128 base64 characters.");
 }
 
+function FileDetails(props: { file: DeliveredFile }) {
+  const { file } = props;
+  return (
+    <section aria-labelledby="details-heading">
+      <h2 id="details-heading">About this file</h2>
+      <dl class="details">
+        <Detail term="File name">
+          <bdi>{file.filename}</bdi>
+        </Detail>
+        <Detail term="Size">
+          {formatBytes(file.size)} ({formatExactBytes(file.size)})
+        </Detail>
+        <Detail term="Content type">
+          <code>{file.contentType}</code>
+        </Detail>
+        <Detail term="Export">
+          <bdi>{file.objectName}</bdi>, version {file.versionNumber}
+        </Detail>
+        <Detail term="Model version">{stated(file.modelVersion)}</Detail>
+        <Detail term="Training window">{stated(file.trainingWindow)}</Detail>
+        <Detail term="Intended for">{stated(file.recipientGroup)}</Detail>
+        <Detail term="Published">
+          <time datetime={new Date(file.publishedAt).toISOString()} data-local="">
+            {formatUtc(file.publishedAt)}
+          </time>
+        </Detail>
+        <Detail term="SHA-256">
+          <code class="digest">{file.sha256}</code>
+        </Detail>
+      </dl>
+      <p class="note">
+        To check the file after downloading, compare its SHA-256 with the value above, for example
+        with <code>sha256sum</code> or <code>Get-FileHash</code>.
+      </p>
+    </section>
+  );
+}
+
+/** A bundle's facts, then each file in its ZIP with its size and digest, in ZIP order. */
+function BundleDetails(props: { file: DeliveredFile; bundle: DeliveredBundle }) {
+  const { file, bundle } = props;
+  return (
+    <>
+      <section aria-labelledby="details-heading">
+        <h2 id="details-heading">About this bundle</h2>
+        <dl class="details">
+          <Detail term="File name">
+            <bdi>{file.filename}</bdi>
+          </Detail>
+          <Detail term="Size">
+            {formatBytes(file.size)} ({formatExactBytes(file.size)})
+          </Detail>
+          <Detail term="Content type">
+            <code>{file.contentType}</code>
+          </Detail>
+          <Detail term="Bundle">
+            <bdi>{file.objectName}</bdi>
+          </Detail>
+          <Detail term="Files">{fileCount(bundle.members.length)}</Detail>
+          <Detail term="Created">
+            <time datetime={new Date(file.publishedAt).toISOString()} data-local="">
+              {formatUtc(file.publishedAt)}
+            </time>
+          </Detail>
+        </dl>
+      </section>
+      <section aria-labelledby="members-heading">
+        <h2 id="members-heading">Files in the ZIP</h2>
+        <dl class="details">
+          {bundle.members.map((member) => (
+            <Detail term={<bdi>{member.filename}</bdi>}>
+              {formatBytes(member.size)} ({formatExactBytes(member.size)})
+              <br />
+              SHA-256 <code class="digest">{member.sha256}</code>
+            </Detail>
+          ))}
+        </dl>
+        <p class="note">
+          The ZIP's first file, <code>{MANIFEST_NAME}</code>, lists these SHA-256 values. After
+          extracting, check every file with <code>sha256sum -c {MANIFEST_NAME}</code>. The ZIP is
+          built as it downloads, so there is no SHA-256 of the ZIP itself to compare.
+        </p>
+      </section>
+    </>
+  );
+}
+
+function fileCount(count: number): string {
+  return count === 1 ? "1 file" : `${count} files`;
+}
+
 function stated(value: string | null): string {
   return value && value.trim() !== "" ? value : "Not stated";
 }
@@ -245,7 +309,7 @@ function Notice(props: { message: RecipientMessage }) {
   );
 }
 
-function Detail(props: { term: string; children?: unknown }) {
+function Detail(props: { term: unknown; children?: unknown }) {
   return (
     <div>
       <dt>{props.term}</dt>

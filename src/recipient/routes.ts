@@ -13,6 +13,7 @@
  */
 import type { Context, Hono } from "hono";
 import { recipientOrigin } from "../audit/origin.ts";
+import { MANIFEST_NAME } from "../bundles/names.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponse } from "../http/errors.ts";
 import { ApiError } from "../http/problems.ts";
@@ -35,8 +36,14 @@ async function verifiedLinkId(c: RecipientContext): Promise<string | null> {
   return checked.claims.linkId;
 }
 
+/**
+ * The landing page as JSON. A bundle's `file` describes its ZIP with `sha256: null`, since no
+ * digest of the ZIP as a whole is known before it is generated; `bundle.members` lists each
+ * member's own digest, as the ZIP's `MANIFEST.sha256` does.
+ */
 function landingJson(view: LinkView) {
   const { record, state } = view;
+  const { bundle } = record;
   return {
     status: state.status,
     denial: view.denial,
@@ -49,7 +56,7 @@ function landingJson(view: LinkView) {
       filename: record.file.filename,
       contentType: record.file.contentType,
       size: record.file.size,
-      sha256: record.file.sha256,
+      sha256: bundle ? null : record.file.sha256,
       objectName: record.file.objectName,
       versionNumber: record.file.versionNumber,
       modelVersion: record.file.modelVersion,
@@ -57,6 +64,18 @@ function landingJson(view: LinkView) {
       recipientGroup: record.file.recipientGroup,
       publishedAt: new Date(record.file.publishedAt).toISOString(),
     },
+    ...(bundle
+      ? {
+          bundle: {
+            manifest: MANIFEST_NAME,
+            members: bundle.members.map(({ filename, size, sha256 }) => ({
+              filename,
+              size,
+              sha256,
+            })),
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
- * `GET|HEAD /s/{token}`: serving a version under a download session, with RFC 9110 semantics:
- * `Range` (one range answered 206, anything unsatisfiable 416), `If-Range` against the strong
- * ETag, and `If-None-Match` (304 only while the session is valid). HEAD reads nothing from R2.
+ * `GET|HEAD /s/{token}`: serving a version, or a bundle's ZIP, under a download session with
+ * RFC 9110 semantics: `Range` (one range answered 206, anything unsatisfiable 416), `If-Range`
+ * against the strong ETag, and `If-None-Match` (304 only while the session is valid). HEAD reads
+ * nothing from R2.
  */
 import type { Context } from "hono";
 import { recipientOrigin } from "../audit/origin.ts";
@@ -11,7 +12,7 @@ import { linkGuard } from "../links/guard-client.ts";
 import type { DeliveredFile } from "../links/model.ts";
 import { verifySessionToken } from "../tokens/tokens.ts";
 import { auditInvalidToken, denial } from "./answers.ts";
-import { type ByteSpan, meteredBody, openStored } from "./delivery.ts";
+import { type ByteSpan, meteredBody, openDelivered } from "./delivery.ts";
 import { fileHeaders, strongEtag } from "./file-headers.ts";
 import { ifRangeAllowsPartial, parseRange, unsatisfiedRange } from "./range.ts";
 
@@ -52,7 +53,7 @@ export async function serveSession(c: Context<HonoEnv>): Promise<Response> {
   const authorization = await guard.authorizeFetch(sessionId, origin, { streaming });
   if (!authorization.allowed) return denial(c, authorization.code);
 
-  const { file } = authorization;
+  const { file, bundle } = authorization;
   const etag = strongEtag(file.sha256);
   if (matchesEtag(c.req.header("If-None-Match"), etag)) {
     return new Response(null, { status: 304, headers: { ETag: etag } });
@@ -64,13 +65,13 @@ export async function serveSession(c: Context<HonoEnv>): Promise<Response> {
   }
   const partial = chosen !== "whole";
   const span: ByteSpan = partial ? chosen : { start: 0, end: file.size - 1 };
-  const headers = fileHeaders(file, partial ? span : undefined);
+  const headers = fileHeaders(file, partial ? span : undefined, { reprDigest: bundle === null });
   const status = partial ? 206 : 200;
   if (c.req.raw.method === "HEAD") return new Response(null, { status, headers });
 
   let source: ReadableStream<Uint8Array>;
   try {
-    source = await openStored(c.env.FILES, file, span);
+    source = await openDelivered(c.env.FILES, file, bundle, span);
   } catch (error) {
     c.get("logger").error("download storage read failed", { linkId, ...describeError(error) });
     const failure = error instanceof Error ? error.message : "storage read failed";

@@ -13,6 +13,8 @@ describe("GET /v1/openapi.json", () => {
     expect(document.openapi).toBe("3.1.0");
     expect(Object.keys(document.paths).sort()).toEqual([
       "/v1/audit",
+      "/v1/bundles",
+      "/v1/bundles/{bundleId}",
       "/v1/keys",
       "/v1/keys/{keyId}/revoke",
       "/v1/links",
