@@ -4,40 +4,46 @@
  * command line is always a {@link UsageError} (exit status 2) and never half a side effect.
  */
 import { parseArgs } from "node:util";
-import type { ApiKeyScope, AuditQuery } from "../client/index.ts";
+import type { ApiKeyScope, AuditQuery, ClassPolicy, LinkConstraints } from "../client/index.ts";
 import { API_KEY_SCOPES, SENSITIVITY_CLASSES, type SensitivityClass } from "../client/index.ts";
+import { parseConstraints } from "./link-options.ts";
+import { POLICY_FIELD_SPECS, parsePolicyFields } from "./policy-options.ts";
+import {
+  parseDuration,
+  parseLabels,
+  parsePositiveInteger,
+  parseScopes,
+  UsageError,
+} from "./usage.ts";
 
-export class UsageError extends Error {
-  readonly code = "usage";
-  /** The command whose help to point at, when the mistake was within one. */
-  readonly command: HelpTopic | null;
-
-  constructor(message: string, command: HelpTopic | null = null) {
-    super(message);
-    this.name = "UsageError";
-    this.command = command;
-  }
-}
+export { parseLabels, parsePositiveInteger, parseScopes, UsageError };
 
 export const COMMAND_NAMES = [
   "publish",
   "link",
+  "approve",
+  "reject",
   "revoke",
   "status",
   "versions",
   "audit",
   "keys",
+  "policy",
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-/** `keys` is a group: `keys create`, `keys list`, `keys revoke`. */
-export const KEY_ACTIONS = ["create", "list", "revoke"] as const;
-type KeyCommand = `keys ${(typeof KEY_ACTIONS)[number]}`;
+/** Groups of commands: `keys create`, `keys list`, …, `policy show`, `policy set`, …. */
+export const GROUPS = {
+  keys: ["create", "list", "revoke"],
+  policy: ["show", "set", "reset"],
+} as const;
+type Group = keyof typeof GROUPS;
+type GroupCommand = { [G in Group]: `${G} ${(typeof GROUPS)[G][number]}` }[Group];
 
-/** What can run: every command but the `keys` group, plus each command in that group. */
-type Runnable = Exclude<CommandName, "keys"> | KeyCommand;
-/** What has a help page: every command, the `keys` group and each command in it. */
-export type HelpTopic = CommandName | KeyCommand;
+/** What can run: every command but the groups, plus each command in a group. */
+type Runnable = Exclude<CommandName, Group> | GroupCommand;
+/** What has a help page: every command, each group and each command in it. */
+export type HelpTopic = CommandName | GroupCommand;
 
 export type Invocation =
   | { command: "help"; topic: HelpTopic | null }
@@ -49,14 +55,29 @@ export type Invocation =
       ttlSeconds?: number;
       maxUses?: number;
       to?: string;
+      subject?: string;
+      group?: string;
+      constraints?: LinkConstraints;
     }
+  | { command: "approve" | "reject"; json: boolean; linkId: string; note?: string }
   | { command: "revoke"; json: boolean; linkId: string; reason?: string }
   | { command: "status"; json: boolean; linkId: string }
   | { command: "versions"; json: boolean; name: string }
   | { command: "audit"; json: boolean; query: AuditQuery }
   | { command: "keys create"; json: boolean; name: string; scopes: ApiKeyScope[] }
   | { command: "keys list"; json: boolean }
-  | { command: "keys revoke"; json: boolean; keyId: string };
+  | { command: "keys revoke"; json: boolean; keyId: string }
+  | { command: "policy show"; json: boolean }
+  | ({ command: "policy set"; json: boolean } & PolicySetArgs)
+  | { command: "policy reset"; json: boolean; class: SensitivityClass };
+
+export interface PolicySetArgs {
+  class: SensitivityClass;
+  /** A JSON file holding the class's whole policy, the starting point instead of the current. */
+  file?: string;
+  /** The fields given as options, applied over the file or the current policy. */
+  fields: Partial<ClassPolicy>;
+}
 
 export interface PublishArgs {
   file: string;
@@ -88,7 +109,18 @@ const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
     "recipient-group": { type: "string" },
     meta: { type: "string", multiple: true },
   },
-  link: { ttl: { type: "string" }, uses: { type: "string" }, to: { type: "string" } },
+  link: {
+    ttl: { type: "string" },
+    uses: { type: "string" },
+    to: { type: "string" },
+    subject: { type: "string" },
+    group: { type: "string" },
+    ip: { type: "string", multiple: true },
+    country: { type: "string", multiple: true },
+    hours: { type: "string" },
+  },
+  approve: { note: { type: "string" } },
+  reject: { note: { type: "string" } },
   revoke: { reason: { type: "string" } },
   status: {},
   versions: {},
@@ -105,12 +137,17 @@ const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
   "keys create": { name: { type: "string" }, scopes: { type: "string" } },
   "keys list": {},
   "keys revoke": {},
+  "policy show": {},
+  "policy set": { file: { type: "string" }, ...POLICY_FIELD_SPECS },
+  "policy reset": {},
 };
 
 /** What each command takes as its one operand; `null` for none. */
 const OPERAND: Record<Runnable, string | null> = {
   publish: "FILE",
   link: "VERSION_ID",
+  approve: "LINK_ID",
+  reject: "LINK_ID",
   revoke: "LINK_ID",
   status: "LINK_ID",
   versions: "NAME",
@@ -118,62 +155,20 @@ const OPERAND: Record<Runnable, string | null> = {
   "keys create": null,
   "keys list": null,
   "keys revoke": "KEY_ID",
+  "policy show": null,
+  "policy set": "CLASS",
+  "policy reset": "CLASS",
 };
-
-const TTL_UNITS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** `90s`, `30m`, `2h`, `7d` or plain seconds, as a whole number of seconds. */
 export function parseTtl(text: string): number {
-  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
-  const seconds = match ? Number(match[1]) * (TTL_UNITS[match[2] ?? ""] ?? Number.NaN) : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
-    throw new UsageError(`--ttl "${text}" is not a duration; use e.g. 90s, 30m, 2h, 7d or 3600.`);
-  }
-  return seconds;
+  return parseDuration("--ttl", text);
 }
 
-export function parsePositiveInteger(option: string, text: string): number {
-  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new UsageError(`${option} "${text}" is not a whole number of at least 1.`);
-  }
-  return value;
-}
-
-/** `--meta key=value`, repeatable; a key given twice is a mistake, not an override. */
-export function parseLabels(pairs: readonly string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const pair of pairs) {
-    const separator = pair.indexOf("=");
-    const key = separator > 0 ? pair.slice(0, separator) : "";
-    if (!key) throw new UsageError(`--meta "${pair}" is not key=value.`);
-    if (Object.hasOwn(labels, key)) {
-      throw new UsageError(`--meta "${key}" is given twice.`);
-    }
-    labels[key] = pair.slice(separator + 1);
-  }
-  return labels;
-}
-
-/** `--scopes publish,issue`: known scopes, each once; the error lists the valid ones. */
-export function parseScopes(text: string): ApiKeyScope[] {
-  const scopes: ApiKeyScope[] = [];
-  for (const word of text.split(",").map((part) => part.trim())) {
-    const scope = API_KEY_SCOPES.find((known) => known === word);
-    if (!scope) {
-      const what = word ? `"${word}" is not a scope` : "a scope is empty";
-      throw new UsageError(`--scopes: ${what}; valid scopes are ${API_KEY_SCOPES.join(", ")}.`);
-    }
-    if (scopes.includes(scope)) throw new UsageError(`--scopes: "${scope}" is given twice.`);
-    scopes.push(scope);
-  }
-  return scopes;
-}
-
-function parseClass(text: string): SensitivityClass {
+function parseClass(text: string, what = "--class"): SensitivityClass {
   const found = SENSITIVITY_CLASSES.find((name) => name === text);
   if (!found) {
-    throw new UsageError(`--class must be one of ${SENSITIVITY_CLASSES.join(", ")}.`);
+    throw new UsageError(`${what} must be one of ${SENSITIVITY_CLASSES.join(", ")}.`);
   }
   return found;
 }
@@ -182,8 +177,13 @@ function isCommand(word: string): word is CommandName {
   return (COMMAND_NAMES as readonly string[]).includes(word);
 }
 
-function isKeyAction(word: string): word is (typeof KEY_ACTIONS)[number] {
-  return (KEY_ACTIONS as readonly string[]).includes(word);
+function isGroup(word: string): word is Group {
+  return Object.hasOwn(GROUPS, word);
+}
+
+function groupCommand(group: Group, action: string): GroupCommand | null {
+  const actions: readonly string[] = GROUPS[group];
+  return actions.includes(action) ? (`${group} ${action}` as GroupCommand) : null;
 }
 
 export function parseCommandLine(argv: readonly string[]): Invocation {
@@ -195,9 +195,10 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     const [topic, action] = rest;
     if (topic === undefined) return { command: "help", topic: null };
     if (!isCommand(topic)) throw new UsageError(`There is no command "${topic}".`);
-    if (topic !== "keys" || action === undefined) return { command: "help", topic };
-    if (!isKeyAction(action)) throw new UsageError(`There is no command "keys ${action}".`);
-    return { command: "help", topic: `keys ${action}` };
+    if (!isGroup(topic) || action === undefined) return { command: "help", topic };
+    const command = groupCommand(topic, action);
+    if (!command) throw new UsageError(`There is no command "${topic} ${action}".`);
+    return { command: "help", topic: command };
   }
   if (!isCommand(first)) {
     throw new UsageError(
@@ -206,19 +207,20 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
         : `There is no command "${first}".`,
     );
   }
-  if (first === "keys") return parseKeysCommand(rest);
+  if (isGroup(first)) return parseGroupCommand(first, rest);
   return parseCommand(first, rest);
 }
 
-function parseKeysCommand(args: readonly string[]): Invocation {
+function parseGroupCommand(group: Group, args: readonly string[]): Invocation {
   const [action, ...rest] = args;
   if (action === undefined || action === "--help" || action === "-h") {
-    return { command: "help", topic: "keys" };
+    return { command: "help", topic: group };
   }
-  if (!isKeyAction(action)) {
-    throw new UsageError(`keys takes ${KEY_ACTIONS.join(", ")}, not "${action}".`, "keys");
+  const command = groupCommand(group, action);
+  if (!command) {
+    throw new UsageError(`${group} takes ${GROUPS[group].join(", ")}, not "${action}".`, group);
   }
-  return parseCommand(`keys ${action}`, rest);
+  return parseCommand(command, rest);
 }
 
 function parseCommand(command: Runnable, args: readonly string[]): Invocation {
@@ -292,8 +294,18 @@ function toInvocation(
         ttlSeconds: ttl === undefined ? undefined : parseTtl(ttl),
         maxUses: uses === undefined ? undefined : parsePositiveInteger("--uses", uses),
         to: text("to"),
+        subject: text("subject"),
+        group: text("group"),
+        constraints: parseConstraints({
+          ip: (values.ip as string[] | undefined) ?? [],
+          country: (values.country as string[] | undefined) ?? [],
+          hours: text("hours"),
+        }),
       };
     }
+    case "approve":
+    case "reject":
+      return { command, json, linkId: operand, note: text("note") };
     case "revoke":
       return { command, json, linkId: operand, reason: text("reason") };
     case "status":
@@ -328,5 +340,17 @@ function toInvocation(
       return { command, json };
     case "keys revoke":
       return { command, json, keyId: operand };
+    case "policy show":
+      return { command, json };
+    case "policy set": {
+      const fields = parsePolicyFields(values);
+      const file = text("file");
+      if (file === undefined && Object.keys(fields).length === 0) {
+        throw new UsageError("policy set needs --file FILE or at least one field option.", command);
+      }
+      return { command, json, class: parseClass(operand, "CLASS"), file, fields };
+    }
+    case "policy reset":
+      return { command, json, class: parseClass(operand, "CLASS") };
   }
 }

@@ -1,11 +1,12 @@
 /**
- * What each command does once its arguments are parsed: one client call, then the answer both as
- * JSON (for --json) and as text for people. Only `publish` touches the disk, and it streams.
+ * What each command does once its arguments are parsed: a client call, then the answer both as
+ * JSON (for --json) and as text for people. Only `publish` and `policy set --file` touch the
+ * disk, and `publish` streams.
  */
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
-import type { ApiKey, Link, PortcullisClient, Version } from "../client/index.ts";
+import type { ApiKey, Link, LinkConstraints, PortcullisClient, Version } from "../client/index.ts";
 import type { Invocation, PublishArgs } from "./args.ts";
 import { guessContentType } from "./content-type.ts";
 import {
@@ -15,28 +16,14 @@ import {
   formatRelative,
   formatTable,
 } from "./format.ts";
+import { LocalFileError, type Outcome } from "./outcome.ts";
+import { resetPolicy, setPolicy, showPolicy } from "./policy-commands.ts";
 
-export interface Outcome {
-  json: unknown;
-  text: string;
-  /** One line for stderr, whichever the output: what the person must not miss. */
-  notice?: string;
-}
+export { LocalFileError, type Outcome };
 
 export interface ProgressSink {
   write(text: string): void;
   isTTY?: boolean;
-}
-
-/** A problem with a local file: reported like a usage error, before anything is sent. */
-export class LocalFileError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = "LocalFileError";
-    this.code = code;
-  }
 }
 
 export async function execute(
@@ -53,15 +40,37 @@ export async function execute(
         ttlSeconds: invocation.ttlSeconds,
         maxUses: invocation.maxUses,
         recipientEmail: invocation.to,
+        recipientSubjectId: invocation.subject,
+        recipientGroup: invocation.group,
+        constraints: invocation.constraints,
       });
       const fields: [string, string][] = [
         ["id", link.id],
         ["url", link.url],
         ["expiresAt", `${link.expiresAt} (${formatRelative(link.expiresAt)})`],
         ["uses", String(link.maxUses)],
+        ...recipientFields(link),
+        ...constraintFields(invocation.constraints),
       ];
-      if (link.recipientEmail) fields.push(["recipient", link.recipientEmail]);
+      if (link.status === "pending_approval") {
+        fields.push(["status", link.status], ["approval", describeApproval(link)]);
+        return {
+          json: link,
+          text: formatFields(fields),
+          notice:
+            "Nothing downloads until someone else with the approve scope runs: " +
+            `portcullis approve ${link.id}`,
+        };
+      }
       return { json: link, text: formatFields(fields) };
+    }
+    case "approve": {
+      const link = await client.approveLink(invocation.linkId, invocation.note);
+      return { json: link, text: `Approved ${link.id}.\n${describeLink(link)}` };
+    }
+    case "reject": {
+      const link = await client.rejectLink(invocation.linkId, invocation.note);
+      return { json: link, text: `Rejected ${link.id}.\n${describeLink(link)}` };
     }
     case "revoke": {
       const link = await client.revokeLink(invocation.linkId, invocation.reason);
@@ -107,6 +116,12 @@ export async function execute(
       const key = await client.revokeKey(invocation.keyId);
       return { json: key, text: `Revoked ${key.id}.\n${formatFields(keyFields(key))}` };
     }
+    case "policy show":
+      return showPolicy(client);
+    case "policy set":
+      return setPolicy(client, invocation);
+    case "policy reset":
+      return resetPolicy(client, invocation.class);
   }
 }
 
@@ -179,16 +194,57 @@ function progressLine(sink: ProgressSink) {
   };
 }
 
+function recipientFields(link: Link): [string, string][] {
+  const fields: [string, string][] = [];
+  if (link.recipientEmail) fields.push(["recipient", link.recipientEmail]);
+  if (link.recipientSubjectId) fields.push(["subject", link.recipientSubjectId]);
+  if (link.recipientGroup) fields.push(["group", link.recipientGroup]);
+  return fields;
+}
+
+/** The constraints the link was issued with (the API answer does not repeat them). */
+function constraintFields(constraints: LinkConstraints | undefined): [string, string][] {
+  const fields: [string, string][] = [];
+  if (constraints?.ipRanges) fields.push(["addresses", constraints.ipRanges.join(", ")]);
+  if (constraints?.countries) fields.push(["countries", constraints.countries.join(", ")]);
+  const hours = constraints?.hours;
+  if (hours) {
+    fields.push(["hours", `${hours.days.join(",")} ${hours.from}-${hours.to} ${hours.timeZone}`]);
+  }
+  return fields;
+}
+
+function describeApproval(link: Link): string {
+  const { approval } = link;
+  switch (approval.status) {
+    case "pending":
+      return approval.expiresAt
+        ? `pending, lapses ${approval.expiresAt} (${formatRelative(approval.expiresAt)})`
+        : "pending";
+    case "approved":
+    case "rejected":
+      return `${approval.status} by ${approval.decidedBy ?? "?"} at ${approval.decidedAt ?? "?"}`;
+    case "not_required":
+      return "not required";
+  }
+}
+
 function describeLink(link: Link): string {
+  const delivers: [string, string] = link.versionId
+    ? ["version", `${link.versionId} (${link.class})`]
+    : ["bundle", `${link.bundleId ?? "?"} (${link.class})`];
   const fields: [string, string][] = [
     ["id", link.id],
     ["status", link.status],
     ["uses", `${link.usesSpent} of ${link.maxUses} spent, ${link.usesLeft} left`],
     ["expiresAt", `${link.expiresAt} (${formatRelative(link.expiresAt)})`],
-    ["version", `${link.versionId} (${link.class})`],
+    delivers,
     ["issued", `${link.issuedAt} by ${link.issuedBy}`],
+    ...recipientFields(link),
   ];
-  if (link.recipientEmail) fields.push(["recipient", link.recipientEmail]);
+  if (link.approval.status !== "not_required") {
+    fields.push(["approval", describeApproval(link)]);
+  }
   if (link.revokedAt) fields.push(["revokedAt", link.revokedAt]);
   return formatFields(fields);
 }

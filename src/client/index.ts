@@ -1,7 +1,8 @@
 /**
- * The TypeScript client for the Portcullis v1 API: publish versions, issue, read and revoke
- * links, query the audit log, manage API keys. It needs only `fetch`, so it runs in Node, Workers, Deno, Bun and
- * browsers alike; every failure is a {@link PortcullisError} carrying a stable `code`.
+ * The TypeScript client for the Portcullis v1 API: publish versions; issue, read, approve, reject
+ * and revoke links; query the audit log; manage API keys and class policies. It needs only
+ * `fetch`, so it runs in Node, Workers, Deno, Bun and browsers alike; every failure is a
+ * {@link PortcullisError} carrying a stable `code`.
  *
  * @example
  * ```ts
@@ -21,13 +22,17 @@ import {
   apiKeyListSchema,
   apiKeySchema,
   auditPageSchema,
+  type ClassPolicy,
   type CreatedApiKey,
   createdApiKeySchema,
   type IssuedLink,
   type Link,
+  type LinkConstraints,
   linkSchema,
   problemSchema,
   type SensitivityClass,
+  type TenantPolicy,
+  tenantPolicySchema,
   type Version,
   versionListSchema,
   versionSchema,
@@ -84,6 +89,12 @@ export interface IssueLinkInput {
   maxUses?: number;
   /** Binds the link to one recipient identity. */
   recipientEmail?: string;
+  /** Binds the link to one subject, a recipient known to the tenant. */
+  recipientSubjectId?: string;
+  /** Binds the link to the members of a group (a subject role). */
+  recipientGroup?: string;
+  /** Where and when the link may be opened. */
+  constraints?: LinkConstraints;
 }
 
 export interface AuditQuery {
@@ -109,7 +120,7 @@ export interface CreateKeyInput {
 }
 
 interface Call {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
   query?: URLSearchParams;
   json?: unknown;
@@ -200,6 +211,9 @@ export class PortcullisClient {
       ttlSeconds: input.ttlSeconds,
       maxUses: input.maxUses,
       recipientEmail: input.recipientEmail,
+      recipientSubjectId: input.recipientSubjectId,
+      recipientGroup: input.recipientGroup,
+      constraints: input.constraints,
     };
     return this.#call(issuedLinkSchema, { method: "POST", path: "/v1/links", json }, options);
   }
@@ -214,6 +228,19 @@ export class PortcullisClient {
   revokeLink(linkId: string, reason?: string, options?: CallOptions): Promise<Link> {
     const path = `/v1/links/${encodeURIComponent(linkId)}/revoke`;
     return this.#call(linkSchema, { method: "POST", path, json: { reason } }, options);
+  }
+
+  /**
+   * Approves a link waiting for approval (needs the `approve` scope). The link's issuer can never
+   * approve it: the server refuses with `issuer_cannot_approve`.
+   */
+  approveLink(linkId: string, note?: string, options?: CallOptions): Promise<Link> {
+    return this.#decide(linkId, "approve", note, options);
+  }
+
+  /** Rejects a link waiting for approval; nothing can download it afterwards. */
+  rejectLink(linkId: string, note?: string, options?: CallOptions): Promise<Link> {
+    return this.#decide(linkId, "reject", note, options);
   }
 
   /** One page of the tenant's audit log, newest first; pass `nextCursor` on for the next. */
@@ -249,6 +276,39 @@ export class PortcullisClient {
   revokeKey(keyId: string, options?: CallOptions): Promise<ApiKey> {
     const path = `/v1/keys/${encodeURIComponent(keyId)}/revoke`;
     return this.#call(apiKeySchema, { method: "POST", path }, options);
+  }
+
+  /** The effective policy of every class, and whether it is the tenant's or the built-in one. */
+  getPolicy(options?: CallOptions): Promise<TenantPolicy> {
+    return this.#call(tenantPolicySchema, { method: "GET", path: "/v1/policy" }, options);
+  }
+
+  /**
+   * Replaces the policy of each class given, whole; other classes stay as they are (needs the
+   * `admin` scope). A change governs links issued after it: existing links keep their terms.
+   */
+  putPolicy(
+    classes: Partial<Record<SensitivityClass, ClassPolicy>>,
+    options?: CallOptions,
+  ): Promise<TenantPolicy> {
+    const call: Call = { method: "PUT", path: "/v1/policy", json: { classes } };
+    return this.#call(tenantPolicySchema, call, options);
+  }
+
+  /** Returns a class to the built-in policy (needs the `admin` scope). */
+  resetPolicy(sensitivityClass: SensitivityClass, options?: CallOptions): Promise<TenantPolicy> {
+    const path = `/v1/policy/${encodeURIComponent(sensitivityClass)}`;
+    return this.#call(tenantPolicySchema, { method: "DELETE", path }, options);
+  }
+
+  #decide(
+    linkId: string,
+    decision: "approve" | "reject",
+    note: string | undefined,
+    options: CallOptions | undefined,
+  ): Promise<Link> {
+    const path = `/v1/links/${encodeURIComponent(linkId)}/${decision}`;
+    return this.#call(linkSchema, { method: "POST", path, json: { note } }, options);
   }
 
   async #call<T>(schema: z.ZodType<T>, call: Call, options: CallOptions = {}): Promise<T> {

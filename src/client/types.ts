@@ -11,8 +11,18 @@ import { z } from "zod";
 export const SENSITIVITY_CLASSES = ["public", "internal", "restricted", "patient-linked"] as const;
 export type SensitivityClass = (typeof SENSITIVITY_CLASSES)[number];
 
-export const LINK_STATUSES = ["active", "expired", "revoked", "used_up"] as const;
+export const LINK_STATUSES = [
+  "active",
+  "pending_approval",
+  "rejected",
+  "expired",
+  "revoked",
+  "used_up",
+] as const;
 export type LinkStatus = (typeof LINK_STATUSES)[number];
+
+export const APPROVAL_STATUSES = ["not_required", "pending", "approved", "rejected"] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export const versionSchema = z.looseObject({
   versionId: z.string(),
@@ -41,7 +51,10 @@ export const linkSchema = z.looseObject({
   id: z.string(),
   /** Present only in the answer to issuing the link: the token is not kept anywhere. */
   url: z.string().optional(),
-  versionId: z.string(),
+  /** The version delivered; null for a bundle link. */
+  versionId: z.string().nullable(),
+  /** The bundle delivered; null for a version link. */
+  bundleId: z.string().nullable(),
   class: z.enum(SENSITIVITY_CLASSES),
   status: z.enum(LINK_STATUSES),
   usesSpent: z.number().int(),
@@ -51,11 +64,79 @@ export const linkSchema = z.looseObject({
   issuedAt: z.string(),
   issuedBy: z.string(),
   recipientEmail: z.string().nullable(),
+  recipientSubjectId: z.string().nullable(),
+  recipientGroup: z.string().nullable(),
+  approval: z.looseObject({
+    status: z.enum(APPROVAL_STATUSES),
+    /** Who approved or rejected the link; never its issuer. */
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    /** When a pending approval lapses; null when none is needed. */
+    expiresAt: z.string().nullable(),
+  }),
   revokedAt: z.string().nullable(),
 });
 export type Link = z.infer<typeof linkSchema>;
 /** The answer to issuing a link, which always carries its URL. */
 export type IssuedLink = Link & { url: string };
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Where and when a link may be opened; each constraint given must be met. */
+export interface LinkConstraints {
+  /** CIDR ranges, IPv4 or IPv6, the client's address must fall in. */
+  ipRanges?: string[];
+  /** ISO 3166-1 alpha-2 codes, e.g. `US`. */
+  countries?: string[];
+  /** Days and a same-day window (`from` before `to`, HH:MM) in an IANA time zone. */
+  hours?: { days: Weekday[]; from: string; to: string; timeZone: string };
+}
+
+export const CONSTRAINT_NAMES = ["ipRanges", "countries", "hours"] as const;
+export type ConstraintName = (typeof CONSTRAINT_NAMES)[number];
+
+/** What a sensitivity class imposes on the links and versions of its objects. */
+export const classPolicySchema = z.looseObject({
+  defaultTtlSeconds: z.number().int(),
+  maxTtlSeconds: z.number().int(),
+  defaultUses: z.number().int(),
+  maxUses: z.number().int(),
+  /** How long a confirmed download may be resumed or ranged without another use. */
+  sessionGraceSeconds: z.number().int(),
+  /** How often a spent link may be confirmed again after a session lapsed incomplete. */
+  retriesAfterLapse: z.number().int(),
+  /** Links must name their recipient (e-mail, subject or group). */
+  identityRequired: z.boolean(),
+  /** Links wait for a second person's approval before anything downloads. */
+  approvalRequired: z.boolean(),
+  approvalTtlSeconds: z.number().int(),
+  /** Constraints every link of the class must carry. */
+  requiredConstraints: z.array(z.string()),
+  /** How long published bytes are kept; null keeps them. */
+  retentionSeconds: z.number().int().nullable(),
+  /** Shown to recipients on the landing page. */
+  summary: z.string(),
+});
+export type ClassPolicy = z.infer<typeof classPolicySchema>;
+
+export const POLICY_SOURCES = ["built-in", "tenant"] as const;
+export type PolicySource = (typeof POLICY_SOURCES)[number];
+
+const perClass = <T extends z.ZodType>(schema: T) =>
+  z.looseObject({
+    public: schema,
+    internal: schema,
+    restricted: schema,
+    "patient-linked": schema,
+  });
+
+/** The tenant's effective policy: its own where it set one, the built-in one elsewhere. */
+export const tenantPolicySchema = z.looseObject({
+  classes: perClass(classPolicySchema),
+  sources: perClass(z.enum(POLICY_SOURCES)),
+});
+export type TenantPolicy = z.infer<typeof tenantPolicySchema>;
 
 export const auditEventSchema = z.looseObject({
   id: z.string(),

@@ -72,6 +72,49 @@ describe("PortcullisClient requests", () => {
     });
   });
 
+  it("sends the recipient subject, group and constraints when issuing", async () => {
+    const { fetch, sent } = fakeFetch(() => json(201, { ...LINK, url: "https://gw/d/t" }));
+    const client = new PortcullisClient({ baseUrl: "https://gw.example.org", apiKey: KEY, fetch });
+    const constraints = {
+      ipRanges: ["10.20.0.0/16"],
+      hours: { days: ["mon" as const], from: "08:00", to: "18:00", timeZone: "UTC" },
+    };
+
+    await client.issueLink({
+      versionId: VERSION.versionId,
+      recipientSubjectId: "subj-1",
+      recipientGroup: "oncology",
+      constraints,
+    });
+
+    expect(JSON.parse(sent[0]?.body ?? "")).toEqual({
+      versionId: VERSION.versionId,
+      recipientSubjectId: "subj-1",
+      recipientGroup: "oncology",
+      constraints,
+    });
+  });
+
+  it.each(["active", "pending_approval", "rejected", "expired", "revoked", "used_up"])(
+    "accepts a link the server answers with status %s",
+    async (status) => {
+      const { fetch } = fakeFetch(() => json(200, { ...LINK, status }));
+      const client = new PortcullisClient({
+        baseUrl: "https://gw.example.org",
+        apiKey: KEY,
+        fetch,
+      });
+      expect((await client.getLink(LINK.id)).status).toBe(status);
+    },
+  );
+
+  it("accepts a bundle link, whose versionId is null", async () => {
+    const bundleLink = { ...LINK, versionId: null, bundleId: "bnd_AAAAAAAAAAAAAAAAAAAAAA" };
+    const { fetch } = fakeFetch(() => json(200, bundleLink));
+    const client = new PortcullisClient({ baseUrl: "https://gw.example.org", apiKey: KEY, fetch });
+    expect(await client.getLink(LINK.id)).toEqual(bundleLink);
+  });
+
   it("turns audit filters into query parameters, dates as ISO 8601", async () => {
     const { fetch, sent } = fakeFetch(() => json(200, { events: [], nextCursor: null }));
     const client = new PortcullisClient({ baseUrl: "https://gw.example.org", apiKey: KEY, fetch });

@@ -1,5 +1,6 @@
 /** Answers and a recording fetch for the client and CLI tests: no server, no network. */
 import type { FetchLike } from "../../src/client/index.ts";
+import { BUILT_IN_POLICY } from "../../src/policy/classes.ts";
 
 export const KEY = "pcl.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 
@@ -25,6 +26,7 @@ export const VERSION = {
 export const LINK = {
   id: "lnk_AAAAAAAAAAAAAAAAAAAAAA",
   versionId: VERSION.versionId,
+  bundleId: null,
   class: "restricted",
   status: "active",
   usesSpent: 0,
@@ -34,7 +36,30 @@ export const LINK = {
   issuedAt: "2026-01-01T00:00:00.000Z",
   issuedBy: "ci",
   recipientEmail: null,
+  recipientSubjectId: null,
+  recipientGroup: null,
+  approval: { status: "not_required", decidedBy: null, decidedAt: null, expiresAt: null },
   revokedAt: null,
+};
+
+/** The server's own built-in policy, so the client is checked against what it really sends. */
+export const BUILT_IN = {
+  classes: BUILT_IN_POLICY,
+  sources: {
+    public: "built-in",
+    internal: "built-in",
+    restricted: "built-in",
+    "patient-linked": "built-in",
+  },
+} as const;
+
+/** A tenant that allows patient-linked links a second use. */
+export const POLICY = {
+  classes: {
+    ...BUILT_IN.classes,
+    "patient-linked": { ...BUILT_IN.classes["patient-linked"], maxUses: 2 },
+  },
+  sources: { ...BUILT_IN.sources, "patient-linked": "tenant" },
 };
 
 interface Sent {

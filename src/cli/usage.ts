@@ -1,0 +1,73 @@
+/**
+ * Mistakes on the command line — exit status 2 and a pointer to the help — and the parsers of
+ * option values that several commands share.
+ */
+import { API_KEY_SCOPES, type ApiKeyScope } from "../client/index.ts";
+import type { HelpTopic } from "./args.ts";
+
+export class UsageError extends Error {
+  readonly code = "usage";
+  /** The command whose help to point at, when the mistake was within one. */
+  readonly command: HelpTopic | null;
+
+  constructor(message: string, command: HelpTopic | null = null) {
+    super(message);
+    this.name = "UsageError";
+    this.command = command;
+  }
+}
+
+const DURATION_UNITS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `90s`, `30m`, `2h`, `7d` or plain seconds, as a whole number of seconds; `option` names it. */
+export function parseDuration(option: string, text: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  const seconds = match
+    ? Number(match[1]) * (DURATION_UNITS[match[2] ?? ""] ?? Number.NaN)
+    : Number.NaN;
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new UsageError(
+      `${option} "${text}" is not a duration; use e.g. 90s, 30m, 2h, 7d or 3600.`,
+    );
+  }
+  return seconds;
+}
+
+/** A whole number of at least `min` (1 unless said otherwise). */
+export function parsePositiveInteger(option: string, text: string, min = 1): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`${option} "${text}" is not a whole number of at least ${min}.`);
+  }
+  return value;
+}
+
+/** `--meta key=value`, repeatable; a key given twice is a mistake, not an override. */
+export function parseLabels(pairs: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const separator = pair.indexOf("=");
+    const key = separator > 0 ? pair.slice(0, separator) : "";
+    if (!key) throw new UsageError(`--meta "${pair}" is not key=value.`);
+    if (Object.hasOwn(labels, key)) {
+      throw new UsageError(`--meta "${key}" is given twice.`);
+    }
+    labels[key] = pair.slice(separator + 1);
+  }
+  return labels;
+}
+
+/** `--scopes publish,issue`: known scopes, each once; the error lists the valid ones. */
+export function parseScopes(text: string): ApiKeyScope[] {
+  const scopes: ApiKeyScope[] = [];
+  for (const word of text.split(",").map((part) => part.trim())) {
+    const scope = API_KEY_SCOPES.find((known) => known === word);
+    if (!scope) {
+      const what = word ? `"${word}" is not a scope` : "a scope is empty";
+      throw new UsageError(`--scopes: ${what}; valid scopes are ${API_KEY_SCOPES.join(", ")}.`);
+    }
+    if (scopes.includes(scope)) throw new UsageError(`--scopes: "${scope}" is given twice.`);
+    scopes.push(scope);
+  }
+  return scopes;
+}
