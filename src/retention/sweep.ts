@@ -1,14 +1,14 @@
 /**
  * The retention sweep, run by the cron trigger: versions whose retention has ended lose their
- * bytes in R2, every live link to them is revoked (reason `retention_ended`), and the version is
- * marked purged with a `version.purged` audit event. The record itself is kept, so the audit log
- * can still say what existed and who had it.
+ * bytes in R2, every live link to them or to a bundle holding them is revoked (reason
+ * `retention_ended`), and the version is marked purged with a `version.purged` audit event. The
+ * record itself is kept, so the audit log can still say what existed and who had it.
  */
-import { and, eq, isNull, lte } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import { buildAuditEvent, SYSTEM_ORIGIN } from "../audit/events.ts";
 import { insertAuditEvents } from "../audit/store.ts";
 import { database } from "../db/client.ts";
-import { links, versions } from "../db/schema.ts";
+import { bundleMembers, links, versions } from "../db/schema.ts";
 import { createLogger, describeError } from "../http/logger.ts";
 import { linkGuard } from "../links/guard-client.ts";
 
@@ -28,10 +28,21 @@ export async function runRetentionSweep(env: Env, now = Date.now()): Promise<num
   let purged = 0;
   for (const version of due) {
     try {
+      // Links to the version itself, and links to any bundle that contains it: a bundle missing
+      // a member could only fail part-way through its download.
+      const bundlesWithVersion = db
+        .select({ bundleId: bundleMembers.bundleId })
+        .from(bundleMembers)
+        .where(eq(bundleMembers.versionId, version.id));
       const versionLinks = await db
         .select({ id: links.id })
         .from(links)
-        .where(and(eq(links.tenantId, version.tenantId), eq(links.versionId, version.id)))
+        .where(
+          and(
+            eq(links.tenantId, version.tenantId),
+            or(eq(links.versionId, version.id), inArray(links.bundleId, bundlesWithVersion)),
+          ),
+        )
         .all();
       for (const link of versionLinks) {
         await linkGuard(env, link.id).revoke(SYSTEM_ORIGIN, "retention_ended");

@@ -195,3 +195,31 @@ describe("between the end of retention and the sweep", () => {
     expect(await problem(response)).toMatchObject({ code: "version_purged" });
   });
 });
+
+describe("bundles and retention", () => {
+  it("purging a member revokes the links to every bundle that holds it", async () => {
+    const tenant = await seedTenant();
+    const shortLived = await publish(tenant, utf8("restricted member"), { class: "restricted" });
+    const longLived = await publish(tenant, utf8("internal member"), { class: "internal" });
+    const created = await api(tenant, "/bundles", {
+      method: "POST",
+      json: { name: "quarterly-pack", versionIds: [shortLived.versionId, longLived.versionId] },
+    });
+    expect(created.status).toBe(201);
+    const { bundleId } = await created.json<{ bundleId: string }>();
+    const issued = await api(tenant, "/links", { method: "POST", json: { bundleId } });
+    expect(issued.status).toBe(201);
+    const link = await issued.json<{ id: string; url: string }>();
+
+    // Restricted versions are kept 90 days, internal ones 365: sweep on day 91.
+    await sweepUntilDone(Date.now() + 91 * DAY_MS);
+
+    expect(await linkState(tenant, link.id)).toMatchObject({ status: "revoked" });
+    const attempt = await confirm(new URL(link.url).pathname);
+    expect(attempt.status).toBe(410);
+    expect(await problem(attempt)).toMatchObject({ code: "link_revoked" });
+    await flushAudit(link.id);
+    const revocations = await audit(tenant, `linkId=${link.id}&action=link.revoked`);
+    expect(revocations.map((event) => event.reason)).toEqual(["retention_ended"]);
+  });
+});
