@@ -11,10 +11,12 @@ import { ApiError } from "./http/problems.ts";
 import { requestContext } from "./http/request-context.ts";
 import { requireApiKey } from "./identity/api-keys.ts";
 import { registerKeyRoutes } from "./identity/key-routes.ts";
+import { registerRevocationRoutes } from "./links/revocation-routes.ts";
 import { registerLinkRoutes } from "./links/routes.ts";
 import { registerObjectRoutes } from "./objects/routes.ts";
 import { registerPolicyRoutes } from "./policy/routes.ts";
 import { registerRecipientRoutes } from "./recipient/routes.ts";
+import { registerSubjectRoutes } from "./subjects/routes.ts";
 
 export function createApp() {
   const app = new OpenAPIHono<HonoEnv>({ defaultHook: validationHook });
@@ -36,6 +38,8 @@ export function createApp() {
   registerBundleRoutes(api);
   registerAuditRoutes(api);
   registerKeyRoutes(api);
+  registerSubjectRoutes(api);
+  registerRevocationRoutes(api);
   registerPolicyRoutes(api);
   app.route("/v1", api);
   // Generated after mounting, so every path carries its /v1 prefix.

@@ -24,6 +24,9 @@ export const AUDIT_ACTIONS = [
   "bundle.member_delivered",
   "key.created",
   "key.revoked",
+  "subject.updated",
+  "subject.deactivated",
+  "links.bulk_revoked",
   "policy.changed",
 ] as const;
 

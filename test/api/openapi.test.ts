@@ -25,6 +25,9 @@ describe("GET /v1/openapi.json", () => {
       "/v1/objects/{name}/versions",
       "/v1/policy",
       "/v1/policy/{class}",
+      "/v1/revocations",
+      "/v1/subjects",
+      "/v1/subjects/{id}",
       "/v1/versions/{versionId}",
     ]);
     expect(Object.keys(document.paths["/v1/objects/{name}/versions"] ?? {}).sort()).toEqual([

@@ -1,6 +1,6 @@
 import { newId } from "../../src/ids.ts";
 import { BUILT_IN_POLICY } from "../../src/policy/classes.ts";
-import { issue, publish, type TestTenant, utf8 } from "../support/harness.ts";
+import { api, issue, publish, type TestTenant, utf8 } from "../support/harness.ts";
 import { runSecurityMatrix } from "../support/security-matrix.ts";
 
 const jsonInit = (body: unknown): RequestInit => ({
@@ -92,6 +92,85 @@ runSecurityMatrix({
   scope: "admin",
   prepare: async (owner) => ({ path: `/keys/${owner.keyId}/revoke`, init: { method: "POST" } }),
   missing: async () => ({ path: `/keys/${newId("apiKey")}/revoke`, init: { method: "POST" } }),
+});
+
+const subjectBody = { roles: ["cardiology"], attributes: { facility: "st-anne" } };
+
+async function registeredSubject(owner: TestTenant): Promise<string> {
+  const response = await api(owner, "/subjects/matrix-subject", {
+    method: "PUT",
+    json: subjectBody,
+  });
+  if (response.status !== 201) throw new Error(`subject not created: ${await response.text()}`);
+  return "/subjects/matrix-subject";
+}
+
+runSecurityMatrix({
+  name: "PUT /v1/subjects/{id}",
+  scope: "admin",
+  prepare: async () => ({
+    path: "/subjects/matrix-subject",
+    init: { ...jsonInit(subjectBody), method: "PUT" },
+  }),
+});
+
+runSecurityMatrix({
+  name: "GET /v1/subjects/{id}",
+  scope: "admin",
+  prepare: async (owner) => ({ path: await registeredSubject(owner) }),
+  missing: async () => ({ path: "/subjects/no-such-subject" }),
+});
+
+runSecurityMatrix({
+  name: "GET /v1/subjects",
+  scope: "admin",
+  prepare: async () => ({ path: "/subjects" }),
+});
+
+runSecurityMatrix({
+  name: "DELETE /v1/subjects/{id}",
+  scope: "admin",
+  prepare: async (owner) => ({ path: await registeredSubject(owner), init: { method: "DELETE" } }),
+  missing: async () => ({ path: "/subjects/no-such-subject", init: { method: "DELETE" } }),
+});
+
+runSecurityMatrix({
+  name: "POST /v1/revocations by version",
+  scope: "revoke",
+  prepare: async (owner) => ({
+    path: "/revocations",
+    init: jsonInit({ versionId: (await publishedVersion(owner)).versionId }),
+  }),
+  missing: async () => ({ path: "/revocations", init: jsonInit({ versionId: newId("version") }) }),
+});
+
+runSecurityMatrix({
+  name: "POST /v1/revocations by object",
+  scope: "revoke",
+  prepare: async (owner) => {
+    await publishedVersion(owner);
+    return { path: "/revocations", init: jsonInit({ objectName: "matrix-object" }) };
+  },
+  missing: async () => ({ path: "/revocations", init: jsonInit({ objectName: "no-such-object" }) }),
+});
+
+runSecurityMatrix({
+  name: "POST /v1/revocations by subject",
+  scope: "revoke",
+  prepare: async (owner) => {
+    await registeredSubject(owner);
+    return { path: "/revocations", init: jsonInit({ subjectId: "matrix-subject" }) };
+  },
+  missing: async () => ({ path: "/revocations", init: jsonInit({ subjectId: "no-such-subject" }) }),
+});
+
+runSecurityMatrix({
+  name: "POST /v1/revocations for everything",
+  scope: "admin",
+  prepare: async () => ({
+    path: "/revocations",
+    init: jsonInit({ everything: true, confirm: "revoke all links" }),
+  }),
 });
 
 runSecurityMatrix({
