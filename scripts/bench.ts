@@ -326,11 +326,14 @@ function printTable(rows: readonly Row[]): void {
 
 log("booting a local gateway (wrangler dev, private state)…");
 const gateway = await startLocalGateway();
-const interrupted = () => {
+let interrupted = false;
+const interrupt = () => {
+  interrupted = true;
+  log("interrupted: stopping the gateway");
   void gateway.stop().finally(() => process.exit(130));
 };
-process.once("SIGINT", interrupted);
-process.once("SIGTERM", interrupted);
+process.once("SIGINT", interrupt);
+process.once("SIGTERM", interrupt);
 log(`gateway at ${gateway.url}`);
 
 let status = 0;
@@ -347,6 +350,8 @@ try {
     if (options.strict) status = 1;
   }
 } catch (error) {
+  // Stopping the gateway fails the measurement in flight; the signal handler exits.
+  if (interrupted) await new Promise(() => undefined);
   if (error instanceof InvariantError) log(`invariant broken: ${error.message}`);
   else log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   status = 1;

@@ -273,7 +273,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     });
   });
 
-  const watchdog = spawn(process.execPath, [WATCHDOG, String(pgid)], {
+  const watchdog = spawn(process.execPath, [WATCHDOG, String(pgid), dir], {
     stdio: ["pipe", "ignore", "inherit"],
   });
   const killOnExit = () => signalGroup(pgid, "SIGKILL");
