@@ -12,6 +12,7 @@ import type { VersionWithObject } from "../objects/records.ts";
 import type { SensitivityClass } from "../policy/classes.ts";
 import { loadClassPolicy } from "../policy/store.ts";
 import { resolveLinkTerms } from "../policy/terms.ts";
+import { getSubject } from "../subjects/service.ts";
 import type { LinkConstraints } from "./constraints.ts";
 import { linkGuard } from "./guard-client.ts";
 import type {
@@ -92,6 +93,31 @@ function bindingOf(request: IssueRequest): RecipientBinding | null {
 }
 
 /**
+ * A link may not be bound to a subject the tenant has deactivated, or to a group the subject
+ * does not hold: the subject change would revoke it at once. Subjects the tenant never
+ * registered are allowed, since the identity provider may know recipients the tenant has not
+ * listed here.
+ */
+async function assertSubjectCanReceive(
+  db: Database,
+  tenantId: string,
+  recipient: RecipientBinding,
+): Promise<void> {
+  const subject = await getSubject(db, tenantId, recipient.subjectId ?? "");
+  if (!subject) return;
+  if (!subject.active) {
+    throw new ApiError("policy_violation", "The recipient subject has been deactivated.", {
+      extensions: { rule: "subject_inactive", allowed: null },
+    });
+  }
+  if (recipient.group && !subject.roles.includes(recipient.group)) {
+    throw new ApiError("policy_violation", "The recipient subject does not hold this group.", {
+      extensions: { rule: "subject_lacks_group", allowed: subject.roles },
+    });
+  }
+}
+
+/**
  * Issues a link: LinkGuard stores it (and audits `link.issued`) first, then D1 records it. If
  * the D1 write fails no token is ever handed out, so the orphaned guard can never be reached.
  */
@@ -107,6 +133,7 @@ export async function issueLink(
   const sensitivityClass = target.class;
   const policy = await loadClassPolicy(db, target.tenantId, sensitivityClass);
   const recipient = bindingOf(request);
+  if (recipient?.subjectId) await assertSubjectCanReceive(db, target.tenantId, recipient);
   const constraints = request.constraints ?? {};
   const terms = resolveLinkTerms(sensitivityClass, policy, {
     ttlSeconds: request.ttlSeconds,
