@@ -263,12 +263,12 @@ describe.each(SAMPLES)("walkthrough with $file", { timeout: TEST_TIMEOUT_MS }, (
 
 describe("revocation and errors", { timeout: TEST_TIMEOUT_MS }, () => {
   it("a revoked link answers 410 link_revoked", async () => {
-    const path = join(EXAMPLES, SAMPLES[0]?.file ?? "");
+    const path = join(EXAMPLES, "synthea_encounters.csv");
     const version = await cliJson<Version>([
       "publish",
       path,
       "--name",
-      "revocable",
+      "encounters",
       "--class",
       "internal",
     ]);
