@@ -1,8 +1,12 @@
 /**
- * Contextual constraints on a link, checked by LinkGuard at every confirmation and fetch:
- * the client's address must fall in one of a list of CIDR ranges (IPv4 or IPv6), the request's
- * country (from the edge's request data) must be in an allow list, and the time must fall in an
- * allowed weekly window in a named time zone (so daylight saving is the zone's business, not ours).
+ * Contextual constraints on a link, checked by LinkGuard: the client's address must fall in one
+ * of a list of CIDR ranges (IPv4 or IPv6), the request's country (from the edge's request data)
+ * must be in an allow list, and the time must fall in an allowed weekly window in a named time
+ * zone (so daylight saving is the zone's business, not ours).
+ *
+ * Every constraint is checked when a use is confirmed. Address and country are checked again at
+ * every fetch of a download session, so a session URL carried off the allowed network is useless;
+ * the hours are not, so a download started inside the window may finish after it closes.
  */
 
 import { z } from "@hono/zod-openapi";
@@ -109,6 +113,7 @@ export function checkConstraints(
   constraints: LinkConstraints,
   request: RequestContext,
   now: number,
+  options: { hours: boolean } = { hours: true },
 ): ConstraintDenial | null {
   if (constraints.ipRanges && !addressAllowed(request.ip, constraints.ipRanges)) {
     return "address_not_allowed";
@@ -116,6 +121,8 @@ export function checkConstraints(
   if (constraints.countries && !constraints.countries.includes(request.country ?? "")) {
     return "country_not_allowed";
   }
-  if (constraints.hours && !withinHours(constraints.hours, now)) return "outside_allowed_hours";
+  if (options.hours && constraints.hours && !withinHours(constraints.hours, now)) {
+    return "outside_allowed_hours";
+  }
   return null;
 }

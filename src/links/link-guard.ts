@@ -14,6 +14,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type AuditEvent, buildAuditEvent } from "../audit/events.ts";
 import { newId } from "../ids.ts";
+import { checkConstraints } from "./constraints.ts";
 import { type GuardSnapshot, linkDenial, linkStatusOf, requestDenial } from "./decisions.ts";
 import { GuardStore, type SessionRow } from "./guard-store.ts";
 import type {
@@ -173,10 +174,12 @@ export class LinkGuard extends DurableObject<Env> {
     const session = this.#store.session(sessionId);
     if (!link || !session) return { allowed: false, code: "session_ended" };
 
+    const request = { ip: origin.client?.ip ?? null, country: origin.client?.country ?? null };
     let code: DenialCode | null = null;
     if (link.revokedAt !== null) code = "link_revoked";
     else if (session.endedAt !== null && session.completedAt === null) code = "session_ended";
     else if (now >= session.expiresAt) code = "session_ended";
+    else code = checkConstraints(link.record.constraints, request, now, { hours: false });
     if (code === null) {
       if (options.streaming) this.#store.countStreamStart(sessionId);
       const { file, bundle, tenantId } = link.record;

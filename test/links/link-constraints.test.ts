@@ -166,3 +166,22 @@ describe("OPTIONS", () => {
     expect(state.usesSpent).toBe(0);
   });
 });
+
+describe("constraints on a download session", () => {
+  it("a session URL fetched from outside the address ranges is refused", async () => {
+    const { response } = await issueWith({ constraints: { ipRanges: ["10.20.0.0/16"] } });
+    const link = await issuedPath(response);
+    const confirmed = await confirmFrom(link.path, { ip: "10.20.1.1" });
+    expect(confirmed.status).toBe(303);
+    const sessionPath = confirmed.headers.get("Location") ?? "";
+
+    const inside = await call(sessionPath, { headers: { "CF-Connecting-IP": "10.20.1.2" } });
+    expect(inside.status).toBe(200);
+    expect(await inside.text()).toBe("constrained");
+    const outside = await call(sessionPath, {
+      headers: { "CF-Connecting-IP": "203.0.113.50", Accept: "application/json" },
+    });
+    expect(outside.status).toBe(403);
+    expect(await outside.json()).toMatchObject({ code: "address_not_allowed" });
+  });
+});
