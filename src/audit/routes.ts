@@ -12,7 +12,7 @@ import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
 import { assertScope } from "../identity/api-keys.ts";
 import { idPattern } from "../ids.ts";
-import { auditActionSchema, auditOutcomeSchema } from "./events.ts";
+import { auditActionSchema, auditEventSchema, auditOutcomeSchema } from "./events.ts";
 
 const querySchema = z.object({
   linkId: z.string().regex(idPattern("link"), "Not a link id.").optional(),
@@ -25,25 +25,8 @@ const querySchema = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-const eventSchema = z
-  .object({
-    id: z.string(),
-    occurredAt: z.iso.datetime(),
-    tenantId: z.string().nullable(),
-    linkId: z.string().nullable(),
-    versionId: z.string().nullable(),
-    action: auditActionSchema,
-    outcome: auditOutcomeSchema,
-    reason: z.string().nullable(),
-    actor: z.string().nullable(),
-    clientIp: z.string().nullable(),
-    country: z.string().nullable(),
-    userAgent: z.string().nullable(),
-    bytesServed: z.number().int().nullable(),
-    requestId: z.string().nullable(),
-    detail: z.record(z.string(), z.unknown()).nullable(),
-  })
-  .openapi("AuditEvent");
+/** The stored event, as the API shows it: the same fields, with an ISO 8601 time. */
+const eventSchema = auditEventSchema.extend({ occurredAt: z.iso.datetime() }).openapi("AuditEvent");
 
 const route = createRoute({
   method: "get",

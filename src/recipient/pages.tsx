@@ -163,21 +163,31 @@ function checkNonce(nonce: string): void {
   if (!NONCE.test(nonce)) throw new TypeError("A CSP nonce must be 16-128 base64 characters.");
 }
 
+/** What a recipient's browser will save: its name, size and type, for a file or a bundle alike. */
+function DownloadFacts(props: { file: DeliveredFile }) {
+  const { file } = props;
+  return (
+    <>
+      <Detail term="File name">
+        <bdi>{file.filename}</bdi>
+      </Detail>
+      <Detail term="Size">
+        {formatBytes(file.size)} ({formatExactBytes(file.size)})
+      </Detail>
+      <Detail term="Content type">
+        <code>{file.contentType}</code>
+      </Detail>
+    </>
+  );
+}
+
 function FileDetails(props: { file: DeliveredFile }) {
   const { file } = props;
   return (
     <section aria-labelledby="details-heading">
       <h2 id="details-heading">About this file</h2>
       <dl class="details">
-        <Detail term="File name">
-          <bdi>{file.filename}</bdi>
-        </Detail>
-        <Detail term="Size">
-          {formatBytes(file.size)} ({formatExactBytes(file.size)})
-        </Detail>
-        <Detail term="Content type">
-          <code>{file.contentType}</code>
-        </Detail>
+        <DownloadFacts file={file} />
         <Detail term="Export">
           <bdi>{file.objectName}</bdi>, version {file.versionNumber}
         </Detail>
@@ -209,15 +219,7 @@ function BundleDetails(props: { file: DeliveredFile; bundle: DeliveredBundle }) 
       <section aria-labelledby="details-heading">
         <h2 id="details-heading">About this bundle</h2>
         <dl class="details">
-          <Detail term="File name">
-            <bdi>{file.filename}</bdi>
-          </Detail>
-          <Detail term="Size">
-            {formatBytes(file.size)} ({formatExactBytes(file.size)})
-          </Detail>
-          <Detail term="Content type">
-            <code>{file.contentType}</code>
-          </Detail>
+          <DownloadFacts file={file} />
           <Detail term="Bundle">
             <bdi>{file.objectName}</bdi>
           </Detail>
