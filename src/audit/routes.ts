@@ -10,7 +10,7 @@ import { auditEvents } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
-import { assertScope } from "../identity/api-keys.ts";
+import { requireScope } from "../identity/api-keys.ts";
 import { idPattern } from "../ids.ts";
 import { auditActionSchema, auditEventSchema, auditOutcomeSchema } from "./events.ts";
 
@@ -30,6 +30,7 @@ const eventSchema = auditEventSchema.extend({ occurredAt: z.iso.datetime() }).op
 
 const route = createRoute({
   method: "get",
+  middleware: [requireScope("audit:read")] as const,
   path: "/audit",
   summary: "Query the audit log, newest first",
   request: { query: querySchema },
@@ -63,7 +64,6 @@ function decodeCursor(cursor: string): [number, string] {
 export function registerAuditRoutes(api: OpenAPIHono<HonoEnv>): void {
   api.openapi(route, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "audit:read");
     const query = c.req.valid("query");
 
     const conditions: (SQL | undefined)[] = [eq(auditEvents.tenantId, principal.tenantId)];

@@ -7,7 +7,7 @@ import { auditOrigin } from "../audit/origin.ts";
 import { database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
-import { assertScope } from "../identity/api-keys.ts";
+import { requireScope } from "../identity/api-keys.ts";
 import { createBundle, requireBundle, toBundleBody } from "./records.ts";
 import { bundleIdSchema, bundleSchema, createBundleSchema } from "./schemas.ts";
 
@@ -18,6 +18,7 @@ const bundleResponse = (description: string) => ({
 
 const createBundleRoute = createRoute({
   method: "post",
+  middleware: [requireScope("publish")] as const,
   path: "/bundles",
   summary: "Group versions into a bundle, delivered as one ZIP",
   description:
@@ -35,6 +36,7 @@ const createBundleRoute = createRoute({
 
 const getBundleRoute = createRoute({
   method: "get",
+  middleware: [requireScope("publish")] as const,
   path: "/bundles/{bundleId}",
   summary: "Read a bundle: its members, entry names, manifest and ZIP length",
   request: { params: z.object({ bundleId: bundleIdSchema }) },
@@ -44,7 +46,6 @@ const getBundleRoute = createRoute({
 export function registerBundleRoutes(api: OpenAPIHono<HonoEnv>): void {
   api.openapi(createBundleRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "publish");
     const body = c.req.valid("json");
 
     const created = await createBundle(
@@ -63,7 +64,6 @@ export function registerBundleRoutes(api: OpenAPIHono<HonoEnv>): void {
 
   api.openapi(getBundleRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "publish");
     const { bundleId } = c.req.valid("param");
 
     const found = await requireBundle(database(c.env.DB), principal.tenantId, bundleId);

@@ -18,7 +18,7 @@ import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
 import { idPattern } from "../ids.ts";
-import { assertScope, generateApiKey, SCOPES, type Scope, scopeSchema } from "./api-keys.ts";
+import { generateApiKey, requireScope, SCOPES, type Scope, scopeSchema } from "./api-keys.ts";
 
 type KeyRow = typeof apiKeys.$inferSelect;
 
@@ -76,6 +76,7 @@ type ApiKeyBody = z.infer<typeof apiKeySchema>;
 
 const createKeyRoute = createRoute({
   method: "post",
+  middleware: [requireScope("admin")] as const,
   path: "/keys",
   summary: "Create an API key",
   description:
@@ -95,6 +96,7 @@ const createKeyRoute = createRoute({
 
 const listKeysRoute = createRoute({
   method: "get",
+  middleware: [requireScope("admin")] as const,
   path: "/keys",
   summary: "List the tenant's API keys, revoked ones included, newest first",
   responses: {
@@ -108,6 +110,7 @@ const listKeysRoute = createRoute({
 
 const revokeKeyRoute = createRoute({
   method: "post",
+  middleware: [requireScope("admin")] as const,
   path: "/keys/{keyId}/revoke",
   summary: "Revoke an API key at once",
   description:
@@ -213,7 +216,6 @@ async function revokeKey(
 export function registerKeyRoutes(api: OpenAPIHono<HonoEnv>): void {
   api.openapi(createKeyRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "admin");
     const body = c.req.valid("json");
 
     const db = database(c.env.DB);
@@ -225,7 +227,6 @@ export function registerKeyRoutes(api: OpenAPIHono<HonoEnv>): void {
 
   api.openapi(listKeysRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "admin");
 
     const rows = await database(c.env.DB)
       .select()
@@ -238,7 +239,6 @@ export function registerKeyRoutes(api: OpenAPIHono<HonoEnv>): void {
 
   api.openapi(revokeKeyRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "admin");
     const { keyId } = c.req.valid("param");
 
     const db = database(c.env.DB);

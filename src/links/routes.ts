@@ -7,7 +7,7 @@ import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
 import { publicOrigin } from "../http/request-context.ts";
-import { assertScope } from "../identity/api-keys.ts";
+import { requireScope } from "../identity/api-keys.ts";
 import { requireVersion } from "../objects/records.ts";
 import { signLinkToken } from "../tokens/tokens.ts";
 import { linkGuard } from "./guard-client.ts";
@@ -33,6 +33,7 @@ const linkResponse = (description: string) => ({
 
 const issueRoute = createRoute({
   method: "post",
+  middleware: [requireScope("issue")] as const,
   path: "/links",
   summary: "Issue a download link to a version or a bundle",
   description:
@@ -49,6 +50,7 @@ const issueRoute = createRoute({
 
 const getRoute = createRoute({
   method: "get",
+  middleware: [requireScope("issue")] as const,
   path: "/links/{linkId}",
   summary: "Read a link's live state",
   request: { params: z.object({ linkId: linkIdSchema }) },
@@ -57,6 +59,7 @@ const getRoute = createRoute({
 
 const revokeRoute = createRoute({
   method: "post",
+  middleware: [requireScope("revoke")] as const,
   path: "/links/{linkId}/revoke",
   summary: "Revoke a link at once, ending its open download sessions",
   request: {
@@ -69,6 +72,7 @@ const revokeRoute = createRoute({
 const decisionRoute = (decision: "approve" | "reject") =>
   createRoute({
     method: "post",
+    middleware: [requireScope("approve")] as const,
     path: `/links/{linkId}/${decision}`,
     summary:
       decision === "approve"
@@ -102,7 +106,6 @@ async function targetOf(
 export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
   api.openapi(issueRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "issue");
     const body = c.req.valid("json");
     const db = database(c.env.DB);
 
@@ -123,7 +126,6 @@ export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
 
   api.openapi(getRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "issue");
     const { linkId } = c.req.valid("param");
 
     const row = await requireLinkRow(database(c.env.DB), principal.tenantId, linkId);
@@ -134,7 +136,6 @@ export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
 
   api.openapi(revokeRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "revoke");
     const { linkId } = c.req.valid("param");
     const note = c.req.valid("json")?.reason;
 
@@ -148,7 +149,6 @@ export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
   for (const decision of ["approve", "reject"] as const) {
     api.openapi(decisionRoute(decision), async (c) => {
       const principal = c.get("principal");
-      assertScope(principal, "approve");
       const { linkId } = c.req.valid("param");
       const note = c.req.valid("json")?.note;
 

@@ -8,7 +8,7 @@ import { database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
-import { assertScope } from "../identity/api-keys.ts";
+import { requireScope } from "../identity/api-keys.ts";
 import { newId } from "../ids.ts";
 import {
   insertVersion,
@@ -22,6 +22,7 @@ import { storageKeyFor, storeStream } from "./storage.ts";
 
 const publishRoute = createRoute({
   method: "post",
+  middleware: [requireScope("publish")] as const,
   path: "/objects/{name}/versions",
   summary: "Publish a new version of an object",
   description:
@@ -46,6 +47,7 @@ const publishRoute = createRoute({
 
 const listRoute = createRoute({
   method: "get",
+  middleware: [requireScope("publish")] as const,
   path: "/objects/{name}/versions",
   summary: "List an object's versions, newest first",
   request: { params: z.object({ name: objectNameSchema }) },
@@ -60,6 +62,7 @@ const listRoute = createRoute({
 
 const getRoute = createRoute({
   method: "get",
+  middleware: [requireScope("publish")] as const,
   path: "/versions/{versionId}",
   summary: "Read one version's metadata",
   request: { params: z.object({ versionId: versionIdSchema }) },
@@ -97,7 +100,6 @@ function declaredLength(header: string | undefined, limit: number): number {
 export function registerObjectRoutes(api: OpenAPIHono<HonoEnv>): void {
   api.openapi(publishRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "publish");
     const { name } = c.req.valid("param");
     const query = c.req.valid("query");
     // Hono's query validator keeps only the last of repeated parameters; labels may repeat.
@@ -146,7 +148,6 @@ export function registerObjectRoutes(api: OpenAPIHono<HonoEnv>): void {
 
   api.openapi(listRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "publish");
     const { name } = c.req.valid("param");
     const versions = await listVersions(database(c.env.DB), principal.tenantId, name);
     return c.json({ versions }, 200);
@@ -154,7 +155,6 @@ export function registerObjectRoutes(api: OpenAPIHono<HonoEnv>): void {
 
   api.openapi(getRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "publish");
     const { versionId } = c.req.valid("param");
     const found = await requireVersion(database(c.env.DB), principal.tenantId, versionId);
     return c.json(toVersionBody(found), 200);

@@ -11,7 +11,7 @@ import { auditOrigin } from "../audit/origin.ts";
 import { database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
-import { assertScope } from "../identity/api-keys.ts";
+import { requireScope } from "../identity/api-keys.ts";
 import { CLASSES, classPolicySchema, classSchema } from "./classes.ts";
 import {
   type ClassPolicyChange,
@@ -56,6 +56,7 @@ const policyResponse = (description: string) => ({
 
 const getPolicyRoute = createRoute({
   method: "get",
+  middleware: [requireScope("admin")] as const,
   path: "/policy",
   summary: "Read the tenant's effective class policies",
   description: "The tenant's own policy where it set one, the built-in policy elsewhere.",
@@ -67,6 +68,7 @@ const getPolicyRoute = createRoute({
 
 const putPolicyRoute = createRoute({
   method: "put",
+  middleware: [requireScope("admin")] as const,
   path: "/policy",
   summary: "Replace the policy of one or more classes",
   description:
@@ -83,6 +85,7 @@ const putPolicyRoute = createRoute({
 
 const resetPolicyRoute = createRoute({
   method: "delete",
+  middleware: [requireScope("admin")] as const,
   path: "/policy/{class}",
   summary: "Return a class to the built-in policy",
   description: "Existing links keep the terms they were issued with.",
@@ -107,14 +110,12 @@ function changedClasses(current: EffectivePolicy, requested: z.infer<typeof putP
 export function registerPolicyRoutes(api: OpenAPIHono<HonoEnv>): void {
   api.openapi(getPolicyRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "admin");
 
     return c.json(await loadEffectivePolicy(database(c.env.DB), principal.tenantId), 200);
   });
 
   api.openapi(putPolicyRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "admin");
     const body = c.req.valid("json");
 
     const db = database(c.env.DB);
@@ -129,7 +130,6 @@ export function registerPolicyRoutes(api: OpenAPIHono<HonoEnv>): void {
 
   api.openapi(resetPolicyRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "admin");
     const { class: sensitivityClass } = c.req.valid("param");
 
     // Always written: deleting a missing row is harmless, and the batch records an event only

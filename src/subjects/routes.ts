@@ -10,7 +10,7 @@ import { database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
-import { assertScope } from "../identity/api-keys.ts";
+import { requireScope } from "../identity/api-keys.ts";
 import { SUBJECT_ID } from "../links/schemas.ts";
 import {
   listSubjectsQuerySchema,
@@ -38,6 +38,7 @@ const changeResponse = (description: string) => ({
 
 const putRoute = createRoute({
   method: "put",
+  middleware: [requireScope("admin")] as const,
   path: "/subjects/{id}",
   summary: "Create or replace a subject",
   description:
@@ -56,6 +57,7 @@ const putRoute = createRoute({
 
 const getRoute = createRoute({
   method: "get",
+  middleware: [requireScope("admin")] as const,
   path: "/subjects/{id}",
   summary: "Read a subject",
   request: { params },
@@ -70,6 +72,7 @@ const getRoute = createRoute({
 
 const listRoute = createRoute({
   method: "get",
+  middleware: [requireScope("admin")] as const,
   path: "/subjects",
   summary: "List the tenant's subjects in id order, optionally by role or state",
   request: { query: listSubjectsQuerySchema },
@@ -88,6 +91,7 @@ const listRoute = createRoute({
 
 const deleteRoute = createRoute({
   method: "delete",
+  middleware: [requireScope("admin")] as const,
   path: "/subjects/{id}",
   summary: "Deactivate a subject, revoking every live link bound to it",
   description:
@@ -143,7 +147,6 @@ function subjectScope(c: Context<HonoEnv>): SubjectScope {
 
 export function registerSubjectRoutes(api: OpenAPIHono<HonoEnv>): void {
   api.openapi(putRoute, async (c) => {
-    assertScope(c.get("principal"), "admin");
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
 
@@ -159,7 +162,6 @@ export function registerSubjectRoutes(api: OpenAPIHono<HonoEnv>): void {
 
   api.openapi(getRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "admin");
     const { id } = c.req.valid("param");
 
     const subject = await requireSubject(database(c.env.DB), principal.tenantId, id);
@@ -168,7 +170,6 @@ export function registerSubjectRoutes(api: OpenAPIHono<HonoEnv>): void {
 
   api.openapi(listRoute, async (c) => {
     const principal = c.get("principal");
-    assertScope(principal, "admin");
     const query = c.req.valid("query");
 
     const page = await listSubjects(database(c.env.DB), principal.tenantId, {
@@ -182,7 +183,6 @@ export function registerSubjectRoutes(api: OpenAPIHono<HonoEnv>): void {
   });
 
   api.openapi(deleteRoute, async (c) => {
-    assertScope(c.get("principal"), "admin");
     const { id } = c.req.valid("param");
 
     const change = await deactivateSubject(subjectScope(c), id);

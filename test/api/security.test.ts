@@ -1,6 +1,15 @@
+import { describe, expect, it } from "vitest";
 import { newId } from "../../src/ids.ts";
 import { BUILT_IN_POLICY } from "../../src/policy/classes.ts";
-import { api, issue, publish, type TestTenant, utf8 } from "../support/harness.ts";
+import {
+  addKey,
+  api,
+  issue,
+  publish,
+  seedTenant,
+  type TestTenant,
+  utf8,
+} from "../support/harness.ts";
 import { runSecurityMatrix } from "../support/security-matrix.ts";
 
 const jsonInit = (body: unknown): RequestInit => ({
@@ -195,4 +204,20 @@ runSecurityMatrix({
   name: "DELETE /v1/policy/{class}",
   scope: "admin",
   prepare: async () => ({ path: "/policy/internal", init: { method: "DELETE" } }),
+});
+
+describe("scope before validation", () => {
+  it("a key without the route's scope gets 403 even for a body the route would reject", async () => {
+    const owner = await seedTenant();
+    const publisher = await addKey(owner, ["publish"]);
+    for (const [path, init] of [
+      ["/keys", { method: "POST", json: { nonsense: true } }],
+      ["/policy", { method: "PUT", json: { classes: { "patient-linked": { maxUses: -1 } } } }],
+      ["/links", { method: "POST", json: { versionId: "not-an-id" } }],
+    ] as const) {
+      const response = await api(publisher, path, init);
+      expect(response.status, path).toBe(403);
+      expect(await response.json()).toMatchObject({ code: "insufficient_scope" });
+    }
+  });
 });
