@@ -1,13 +1,24 @@
 /**
- * The command line, parsed: which command, its operand and its options, checked and converted
+ * The command line, parsed: which command, its operands and its options, checked and converted
  * before any file is opened or any request is sent. Everything here is pure, so a mistake on the
  * command line is always a {@link UsageError} (exit status 2) and never half a side effect.
  */
 import { parseArgs } from "node:util";
-import type { ApiKeyScope, AuditQuery, ClassPolicy, LinkConstraints } from "../client/index.ts";
+import type {
+  ApiKeyScope,
+  AuditQuery,
+  ClassPolicy,
+  LinkConstraints,
+  LinkTarget,
+  SubjectFilter,
+  SubjectInput,
+} from "../client/index.ts";
 import { API_KEY_SCOPES, SENSITIVITY_CLASSES, type SensitivityClass } from "../client/index.ts";
-import { parseConstraints } from "./link-options.ts";
+import { parseBundle } from "./bundle-options.ts";
+import { parseConstraints, parseLinkTarget } from "./link-options.ts";
 import { POLICY_FIELD_SPECS, parsePolicyFields } from "./policy-options.ts";
+import { parseRevoke, type RevokeArgs } from "./revoke-options.ts";
+import { parseSubjectFilter, parseSubjectInput } from "./subject-options.ts";
 import {
   parseDuration,
   parseLabels,
@@ -20,6 +31,7 @@ export { parseLabels, parsePositiveInteger, parseScopes, UsageError };
 
 export const COMMAND_NAMES = [
   "publish",
+  "bundle",
   "link",
   "approve",
   "reject",
@@ -29,13 +41,15 @@ export const COMMAND_NAMES = [
   "audit",
   "keys",
   "policy",
+  "subjects",
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-/** Groups of commands: `keys create`, `keys list`, …, `policy show`, `policy set`, …. */
+/** Groups of commands: `keys create`, `keys list`, …, `policy show`, …, `subjects put`, …. */
 export const GROUPS = {
   keys: ["create", "list", "revoke"],
   policy: ["show", "set", "reset"],
+  subjects: ["put", "show", "list", "deactivate"],
 } as const;
 type Group = keyof typeof GROUPS;
 type GroupCommand = { [G in Group]: `${G} ${(typeof GROUPS)[G][number]}` }[Group];
@@ -48,19 +62,20 @@ export type HelpTopic = CommandName | GroupCommand;
 export type Invocation =
   | { command: "help"; topic: HelpTopic | null }
   | ({ command: "publish"; json: boolean } & PublishArgs)
-  | {
+  | { command: "bundle"; json: boolean; name: string; versionIds: string[]; bundleId?: undefined }
+  | { command: "bundle"; json: boolean; bundleId: string }
+  | ({
       command: "link";
       json: boolean;
-      versionId: string;
       ttlSeconds?: number;
       maxUses?: number;
       to?: string;
       subject?: string;
       group?: string;
       constraints?: LinkConstraints;
-    }
+    } & LinkTarget)
   | { command: "approve" | "reject"; json: boolean; linkId: string; note?: string }
-  | { command: "revoke"; json: boolean; linkId: string; reason?: string }
+  | ({ command: "revoke"; json: boolean } & RevokeArgs)
   | { command: "status"; json: boolean; linkId: string }
   | { command: "versions"; json: boolean; name: string }
   | { command: "audit"; json: boolean; query: AuditQuery }
@@ -69,7 +84,10 @@ export type Invocation =
   | { command: "keys revoke"; json: boolean; keyId: string }
   | { command: "policy show"; json: boolean }
   | ({ command: "policy set"; json: boolean } & PolicySetArgs)
-  | { command: "policy reset"; json: boolean; class: SensitivityClass };
+  | { command: "policy reset"; json: boolean; class: SensitivityClass }
+  | { command: "subjects put"; json: boolean; subjectId: string; subject: SubjectInput }
+  | { command: "subjects show" | "subjects deactivate"; json: boolean; subjectId: string }
+  | { command: "subjects list"; json: boolean; filter: SubjectFilter };
 
 export interface PolicySetArgs {
   class: SensitivityClass;
@@ -109,6 +127,7 @@ const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
     "recipient-group": { type: "string" },
     meta: { type: "string", multiple: true },
   },
+  bundle: { name: { type: "string" } },
   link: {
     ttl: { type: "string" },
     uses: { type: "string" },
@@ -121,7 +140,15 @@ const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
   },
   approve: { note: { type: "string" } },
   reject: { note: { type: "string" } },
-  revoke: { reason: { type: "string" } },
+  revoke: {
+    reason: { type: "string" },
+    version: { type: "string" },
+    object: { type: "string" },
+    subject: { type: "string" },
+    everything: { type: "boolean" },
+    yes: { type: "boolean" },
+    note: { type: "string" },
+  },
   status: {},
   versions: {},
   audit: {
@@ -140,25 +167,66 @@ const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
   "policy show": {},
   "policy set": { file: { type: "string" }, ...POLICY_FIELD_SPECS },
   "policy reset": {},
+  "subjects put": {
+    role: { type: "string", multiple: true },
+    "no-roles": { type: "boolean" },
+    attr: { type: "string", multiple: true },
+    email: { type: "string" },
+    name: { type: "string" },
+  },
+  "subjects show": {},
+  "subjects list": {
+    role: { type: "string" },
+    active: { type: "boolean" },
+    inactive: { type: "boolean" },
+    limit: { type: "string" },
+    cursor: { type: "string" },
+  },
+  "subjects deactivate": {},
 };
 
-/** What each command takes as its one operand; `null` for none. */
-const OPERAND: Record<Runnable, string | null> = {
-  publish: "FILE",
-  link: "VERSION_ID",
-  approve: "LINK_ID",
-  reject: "LINK_ID",
-  revoke: "LINK_ID",
-  status: "LINK_ID",
-  versions: "NAME",
+/** An operand's name, and whether a command takes exactly one, at most one, or one or more. */
+type Operand = { name: string; count: "one" | "optional" | "many" };
+const one = (name: string): Operand => ({ name, count: "one" });
+
+/** What each command takes as operands; `null` for none. */
+const OPERAND: Record<Runnable, Operand | null> = {
+  publish: one("FILE"),
+  bundle: { name: "VERSION_ID", count: "many" },
+  link: one("VERSION_ID or BUNDLE_ID"),
+  approve: one("LINK_ID"),
+  reject: one("LINK_ID"),
+  revoke: { name: "LINK_ID", count: "optional" },
+  status: one("LINK_ID"),
+  versions: one("NAME"),
   audit: null,
   "keys create": null,
   "keys list": null,
-  "keys revoke": "KEY_ID",
+  "keys revoke": one("KEY_ID"),
   "policy show": null,
-  "policy set": "CLASS",
-  "policy reset": "CLASS",
+  "policy set": one("CLASS"),
+  "policy reset": one("CLASS"),
+  "subjects put": one("SUBJECT_ID"),
+  "subjects show": one("SUBJECT_ID"),
+  "subjects list": null,
+  "subjects deactivate": one("SUBJECT_ID"),
 };
+
+function checkOperandCount(command: Runnable, count: number): void {
+  const operand = OPERAND[command];
+  if (operand === null) {
+    if (count !== 0) throw new UsageError(`${command} takes no operand.`, command);
+    return;
+  }
+  const wanted = {
+    one: { fits: count === 1, what: "one" },
+    optional: { fits: count <= 1, what: "at most one" },
+    many: { fits: count >= 1, what: "one or more" },
+  }[operand.count];
+  if (!wanted.fits) {
+    throw new UsageError(`${command} takes ${wanted.what} ${operand.name}.`, command);
+  }
+}
 
 /** `90s`, `30m`, `2h`, `7d` or plain seconds, as a whole number of seconds. */
 export function parseTtl(text: string): number {
@@ -255,12 +323,7 @@ function toInvocation(
   positionals: readonly string[],
   values: Record<string, string | string[] | boolean | undefined>,
 ): Invocation {
-  const operandName = OPERAND[command];
-  const expected = operandName === null ? 0 : 1;
-  if (positionals.length !== expected) {
-    const what = operandName === null ? "no operand" : `one ${operandName}`;
-    throw new UsageError(`${command} takes ${what}.`, command);
-  }
+  checkOperandCount(command, positionals.length);
   const operand = positionals[0] ?? "";
   const json = values.json === true;
   const text = (name: string) => values[name] as string | undefined;
@@ -284,13 +347,15 @@ function toInvocation(
         labels: parseLabels((values.meta as string[] | undefined) ?? []),
       };
     }
+    case "bundle":
+      return { command, json, ...parseBundle(positionals, text("name")) };
     case "link": {
       const ttl = text("ttl");
       const uses = text("uses");
       return {
         command,
         json,
-        versionId: operand,
+        ...parseLinkTarget(operand),
         ttlSeconds: ttl === undefined ? undefined : parseTtl(ttl),
         maxUses: uses === undefined ? undefined : parsePositiveInteger("--uses", uses),
         to: text("to"),
@@ -307,7 +372,7 @@ function toInvocation(
     case "reject":
       return { command, json, linkId: operand, note: text("note") };
     case "revoke":
-      return { command, json, linkId: operand, reason: text("reason") };
+      return { command, json, ...parseRevoke(positionals[0], values) };
     case "status":
       return { command, json, linkId: operand };
     case "versions":
@@ -352,5 +417,12 @@ function toInvocation(
     }
     case "policy reset":
       return { command, json, class: parseClass(operand, "CLASS") };
+    case "subjects put":
+      return { command, json, subjectId: operand, subject: parseSubjectInput(values) };
+    case "subjects show":
+    case "subjects deactivate":
+      return { command, json, subjectId: operand };
+    case "subjects list":
+      return { command, json, filter: parseSubjectFilter(values) };
   }
 }

@@ -1,13 +1,14 @@
 /**
  * What each command does once its arguments are parsed: a client call, then the answer both as
  * JSON (for --json) and as text for people. Only `publish` and `policy set --file` touch the
- * disk, and `publish` streams.
+ * disk, and `publish` streams; only `revoke --everything` asks a question.
  */
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import type { ApiKey, Link, LinkConstraints, PortcullisClient, Version } from "../client/index.ts";
 import type { Invocation, PublishArgs } from "./args.ts";
+import { createBundle, showBundle } from "./bundle-commands.ts";
 import { guessContentType } from "./content-type.ts";
 import {
   formatBytes,
@@ -16,27 +17,43 @@ import {
   formatRelative,
   formatTable,
 } from "./format.ts";
-import { LocalFileError, type Outcome } from "./outcome.ts";
+import { LocalFileError, NotConfirmedError, type Outcome, type Prompt } from "./outcome.ts";
 import { resetPolicy, setPolicy, showPolicy } from "./policy-commands.ts";
+import { revokeInBulk } from "./revoke-commands.ts";
+import { deactivateSubject, listSubjects, putSubject, showSubject } from "./subject-commands.ts";
 
-export { LocalFileError, type Outcome };
+export { LocalFileError, NotConfirmedError, type Outcome, type Prompt };
 
 export interface ProgressSink {
   write(text: string): void;
   isTTY?: boolean;
 }
 
+/** Where a command reports progress (stderr) and asks questions (stdin, when a terminal). */
+export interface Terminal {
+  stderr: ProgressSink;
+  stdin?: Prompt;
+}
+
 export async function execute(
   client: PortcullisClient,
   invocation: Exclude<Invocation, { command: "help" }>,
-  progress: ProgressSink,
+  terminal: Terminal,
 ): Promise<Outcome> {
   switch (invocation.command) {
     case "publish":
-      return publish(client, invocation, progress);
+      return publish(client, invocation, terminal.stderr);
+    case "bundle":
+      return invocation.bundleId === undefined
+        ? createBundle(client, invocation)
+        : showBundle(client, invocation.bundleId);
     case "link": {
+      const target =
+        invocation.bundleId === undefined
+          ? { versionId: invocation.versionId }
+          : { bundleId: invocation.bundleId };
       const link = await client.issueLink({
-        versionId: invocation.versionId,
+        ...target,
         ttlSeconds: invocation.ttlSeconds,
         maxUses: invocation.maxUses,
         recipientEmail: invocation.to,
@@ -49,6 +66,9 @@ export async function execute(
         ["url", link.url],
         ["expiresAt", `${link.expiresAt} (${formatRelative(link.expiresAt)})`],
         ["uses", String(link.maxUses)],
+        ...(link.bundleId
+          ? [["bundle", `${link.bundleId} (${link.class})`] as [string, string]]
+          : []),
         ...recipientFields(link),
         ...constraintFields(invocation.constraints),
       ];
@@ -73,6 +93,9 @@ export async function execute(
       return { json: link, text: `Rejected ${link.id}.\n${describeLink(link)}` };
     }
     case "revoke": {
+      if (invocation.linkId === undefined) {
+        return revokeInBulk(client, invocation, terminal.stdin);
+      }
       const link = await client.revokeLink(invocation.linkId, invocation.reason);
       return { json: link, text: `Revoked ${link.id}.\n${describeLink(link)}` };
     }
@@ -122,6 +145,14 @@ export async function execute(
       return setPolicy(client, invocation);
     case "policy reset":
       return resetPolicy(client, invocation.class);
+    case "subjects put":
+      return putSubject(client, invocation.subjectId, invocation.subject);
+    case "subjects show":
+      return showSubject(client, invocation.subjectId);
+    case "subjects list":
+      return listSubjects(client, invocation.filter);
+    case "subjects deactivate":
+      return deactivateSubject(client, invocation.subjectId);
   }
 }
 

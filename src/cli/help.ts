@@ -7,10 +7,14 @@ Usage: portcullis <command> [options]
 
 Commands:
   publish FILE --name NAME  publish FILE as a new immutable version of object NAME
-  link VERSION_ID           issue a download link to a version
+  bundle VERSION_ID... --name NAME
+                            group versions into a bundle, delivered as one ZIP
+  link ID                   issue a download link to a version (ver_...) or a bundle (bdl_...)
   approve LINK_ID           approve a link waiting for approval (not your own)
   reject LINK_ID            reject a link waiting for approval (not your own)
   revoke LINK_ID            revoke a link at once
+  revoke --version ID | --object NAME | --subject ID | --everything
+                            revoke every link of a version, object or subject, or all of them
   status LINK_ID            show a link's state: uses, expiry, revocation
   versions NAME             list an object's versions, newest first
   audit                     query the audit log, newest first
@@ -20,6 +24,11 @@ Commands:
   policy show               show the policy of every sensitivity class
   policy set CLASS          change a class's policy: lifetimes, uses, approval, retention, …
   policy reset CLASS        return a class to the built-in policy
+  subjects put SUBJECT_ID   create or replace a recipient known to your tenant, with its roles
+  subjects show SUBJECT_ID  show a subject
+  subjects list             list the subjects, by role or state
+  subjects deactivate SUBJECT_ID
+                            deactivate a subject, revoking every link bound to it
 
 Every command takes:
   --json                    print exactly one JSON document on stdout, for scripts
@@ -49,15 +58,29 @@ Options:
   --meta KEY=VALUE          a free label; repeat for several
   --json                    print the version as JSON`,
 
-  link: `Usage: portcullis link VERSION_ID [--ttl DURATION] [--uses N] [recipient] [constraints]
+  bundle: `Usage: portcullis bundle VERSION_ID... --name NAME
+       portcullis bundle BUNDLE_ID
 
-Issues a download link and prints its id, url and expiry. The url is the only copy of the link's
-token: hand it to the recipient, and revoke the link if it goes astray. When the class needs
-approval, the link waits until someone other than you approves it (portcullis approve).
+Groups versions into a bundle that one link delivers as one ZIP, NAME.zip, and prints its
+bundleId, class, size and members. The ZIP holds MANIFEST.sha256 first, then the versions in
+the order given, so after unzipping, sha256sum -c MANIFEST.sha256 checks every file. The
+bundle's class is the most sensitive of its members' classes, and its links follow that class's
+policy. Link it with portcullis link BUNDLE_ID. Given one BUNDLE_ID, shows that bundle.
+
+Options:
+  --name NAME               the ZIP's name: 1-128 characters, no '/' or '\\' (required)
+  --json                    print the bundle as JSON, its manifest included`,
+
+  link: `Usage: portcullis link ID [--ttl DURATION] [--uses N] [recipient] [constraints]
+
+Issues a download link to a version (ID ver_...) or a bundle (ID bdl_..., delivered as one ZIP)
+and prints its id, url and expiry. The url is the only copy of the link's token: hand it to the
+recipient, and revoke the link if it goes astray. When the class needs approval, the link waits
+until someone other than you approves it (portcullis approve).
 
 Options:
   --ttl DURATION            how long the link lasts: 90s, 30m, 2h, 7d or seconds
-                            (default and maximum: set by the version's class)
+                            (default and maximum: set by the class)
   --uses N                  downloads allowed (default: set by the class)
   --json                    print the link as JSON
 
@@ -92,12 +115,23 @@ Options:
   --json                    print the rejected link as JSON`,
 
   revoke: `Usage: portcullis revoke LINK_ID [--reason TEXT]
+       portcullis revoke --version VERSION_ID | --object NAME | --subject SUBJECT_ID [--note TEXT]
+       portcullis revoke --everything [--yes] [--note TEXT]
 
-Revokes a link at once; downloads in progress on it end too.
+Revokes links at once; downloads in progress on them end too. Give one LINK_ID, or one selector
+to revoke every live link it picks and print how many were revoked (linksRevoked) and how many
+were revoked, expired or used up already (alreadyInactive). Repeating it revokes nothing more.
 
 Options:
-  --reason TEXT             why, recorded in the audit log
-  --json                    print the revoked link as JSON`,
+  --reason TEXT             with LINK_ID: why, recorded in the audit log
+  --version VERSION_ID      every link to the version, and to bundles that hold it
+  --object NAME             every link to any version of object NAME, bundles included
+  --subject SUBJECT_ID      every link bound to the subject
+  --everything              every link of your tenant; needs a key with the revoke and admin
+                            scopes, and asks you to type "revoke all links" first
+  --yes                     with --everything: do not ask (needed when stdin is not a terminal)
+  --note TEXT               with a selector: why, kept in each revoked link's audit
+  --json                    print the revoked link, or { "linksRevoked", "alreadyInactive" }`,
 
   status: `Usage: portcullis status LINK_ID
 
@@ -225,6 +259,66 @@ keep their terms.
 
 Options:
   --json                    print the new effective policy of every class as JSON`,
+
+  subjects: `Usage: portcullis subjects <put|show|list|deactivate> [options]
+
+Manages your tenant's subjects: recipients known from your identity provider, with the roles
+(groups) links can be bound to. Every subjects command needs a key with the admin scope.
+
+A change that takes something from a subject revokes the links it invalidates before it answers,
+and prints how many (linksRevoked): deactivating revokes every link bound to the subject, and
+dropping a role revokes the links bound to the subject through that role.
+
+Commands:
+  put SUBJECT_ID --role ROLE
+                            create or replace a subject, whole
+  show SUBJECT_ID           show a subject
+  list                      list subjects, optionally by role or state
+  deactivate SUBJECT_ID     deactivate a subject and revoke the links bound to it
+
+See portcullis subjects <command> --help for each command's options.`,
+
+  "subjects put": `Usage: portcullis subjects put SUBJECT_ID --role ROLE... [--attr KEY=VALUE]...
+                             [--email EMAIL] [--name NAME]
+
+Creates or replaces the subject SUBJECT_ID (the identity provider's id, e.g. okta|00u1abc) and
+makes it active. It replaces the whole subject: what is left out is cleared. Links bound to the
+subject through a role it no longer has are revoked, and their count printed.
+
+Options:
+  --role ROLE               a group the subject belongs to; repeat for several (required)
+  --no-roles                instead of --role: the subject belongs to no group
+  --attr KEY=VALUE          an attribute, e.g. facility=st-anne; repeat for several
+  --email EMAIL             the subject's e-mail address
+  --name NAME               the subject's display name
+  --json                    print { "subject", "linksRevoked", "created" }`,
+
+  "subjects show": `Usage: portcullis subjects show SUBJECT_ID
+
+Shows a subject: names, roles, attributes, and whether it is active.
+
+Options:
+  --json                    print the subject as JSON`,
+
+  "subjects list": `Usage: portcullis subjects list [--role ROLE] [--active | --inactive]
+
+Lists subjects in id order: id, name, e-mail, roles and whether each is active.
+
+Options:
+  --role ROLE               only subjects holding this role
+  --active, --inactive      only active, or only deactivated, subjects
+  --limit N                 1-200 subjects (default 50)
+  --cursor C                continue from the cursor an earlier page printed
+  --json                    print { "subjects": [...], "nextCursor": ... }`,
+
+  "subjects deactivate": `Usage: portcullis subjects deactivate SUBJECT_ID
+
+Deactivates a subject and revokes every live link bound to it, printing how many. The subject is
+kept, inactive, so the audit can still name it; subjects put makes it active again, but links
+revoked meanwhile stay revoked.
+
+Options:
+  --json                    print { "subject", "linksRevoked" }`,
 };
 
 export function helpText(topic: HelpTopic | null): string {

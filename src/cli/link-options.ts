@@ -1,11 +1,19 @@
 /**
- * `portcullis link`'s constraint options, turned into the API's constraints object: `--ip CIDR`
- * and `--country CC` (each repeatable) and `--hours "DAYS HH:MM-HH:MM ZONE"`. Anything malformed
- * is a usage error here, so nothing is sent that the gateway would refuse for its form.
+ * `portcullis link`'s operand and constraint options: the id says whether a version or a bundle
+ * is linked, and `--ip CIDR`, `--country CC` (each repeatable) and `--hours "DAYS HH:MM-HH:MM
+ * ZONE"` become the API's constraints object. Anything malformed is a usage error here, so
+ * nothing is sent that the gateway would refuse for its form.
  */
 import ipaddr from "ipaddr.js";
-import { type LinkConstraints, WEEKDAYS, type Weekday } from "../client/index.ts";
+import { type LinkConstraints, type LinkTarget, WEEKDAYS, type Weekday } from "../client/index.ts";
 import { UsageError } from "./usage.ts";
+
+/** `portcullis link ID`: a version (`ver_…`) or a bundle (`bdl_…`), told apart by the prefix. */
+export function parseLinkTarget(id: string): LinkTarget {
+  if (id.startsWith("ver_")) return { versionId: id };
+  if (id.startsWith("bdl_")) return { bundleId: id };
+  throw new UsageError(`"${id}" is neither a version id (ver_…) nor a bundle id (bdl_…).`);
+}
 
 const HOURS_EXAMPLE = '"mon-fri 08:00-18:00 America/New_York"';
 

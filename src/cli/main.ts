@@ -5,9 +5,16 @@
  * 2 the command line or the local setup. The API key in use is never printed; a key made by
  * `keys create` is printed that once, since the answer is its only copy.
  */
+import { createInterface } from "node:readline";
 import { type FetchLike, PortcullisClient, PortcullisError } from "../client/index.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
-import { execute, LocalFileError, type ProgressSink } from "./commands.ts";
+import {
+  execute,
+  LocalFileError,
+  NotConfirmedError,
+  type ProgressSink,
+  type Prompt,
+} from "./commands.ts";
 import { type Credentials, CredentialsError, discoverCredentials } from "./credentials.ts";
 import { helpText } from "./help.ts";
 
@@ -18,6 +25,8 @@ export const EXIT_USAGE = 2;
 export interface CliIo {
   stdout: { write(text: string): void };
   stderr: ProgressSink;
+  /** Where questions are answered; without it, stdin counts as no terminal. */
+  stdin?: Prompt;
   env: Record<string, string | undefined>;
   cwd: string;
   /** For tests; defaults to the global fetch. */
@@ -27,9 +36,30 @@ export interface CliIo {
 const processIo = (): CliIo => ({
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: { isTTY: process.stdin.isTTY === true, ask: askOnTerminal },
   env: process.env,
   cwd: process.cwd(),
 });
+
+/** Asks on stderr, so stdout holds only the command's output; Ctrl-C or Ctrl-D answer null. */
+function askOnTerminal(question: string): Promise<string | null> {
+  const lines = createInterface({ input: process.stdin, output: process.stderr });
+  let answered = false;
+  return new Promise<string | null>((resolve) => {
+    // Without a SIGINT listener readline only pauses on Ctrl-C, and the question would hang.
+    lines.once("SIGINT", () => lines.close());
+    lines.once("close", () => {
+      // Ended without Enter: end the prompt's line, so what follows starts on its own.
+      if (!answered) process.stderr.write("\n");
+      resolve(null);
+    });
+    lines.question(question, (answer) => {
+      answered = true;
+      resolve(answer);
+      lines.close();
+    });
+  });
+}
 
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let credentials: Credentials | undefined;
@@ -47,7 +77,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       userAgent: "portcullis-cli",
       fetch: io.fetch,
     });
-    const outcome = await execute(client, invocation, io.stderr);
+    const outcome = await execute(client, invocation, io);
     io.stdout.write(`${invocation.json ? JSON.stringify(outcome.json, null, 2) : outcome.text}\n`);
     if (outcome.notice) io.stderr.write(`${outcome.notice}\n`);
     return EXIT_OK;
@@ -66,7 +96,11 @@ function describeFailure(
     const help = error.command ? `portcullis ${error.command} --help` : "portcullis --help";
     return { code: error.code, reason: `${error.message} See ${help}.`, status: EXIT_USAGE };
   }
-  if (error instanceof CredentialsError || error instanceof LocalFileError) {
+  if (
+    error instanceof CredentialsError ||
+    error instanceof LocalFileError ||
+    error instanceof NotConfirmedError
+  ) {
     return { code: error.code, reason: error.message, status: EXIT_USAGE };
   }
   if (error instanceof PortcullisError) {

@@ -44,17 +44,32 @@ export function parsePositiveInteger(option: string, text: string, min = 1): num
 
 /** `--meta key=value`, repeatable; a key given twice is a mistake, not an override. */
 export function parseLabels(pairs: readonly string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
+  return parsePairs("--meta", pairs);
+}
+
+/** `key=value` options, split at the first `=`; `option` names them in errors. */
+export function parsePairs(option: string, pairs: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
   for (const pair of pairs) {
     const separator = pair.indexOf("=");
     const key = separator > 0 ? pair.slice(0, separator) : "";
-    if (!key) throw new UsageError(`--meta "${pair}" is not key=value.`);
-    if (Object.hasOwn(labels, key)) {
-      throw new UsageError(`--meta "${key}" is given twice.`);
+    if (!key) throw new UsageError(`${option} "${pair}" is not key=value.`);
+    if (Object.hasOwn(values, key)) {
+      throw new UsageError(`${option} "${key}" is given twice.`);
     }
-    labels[key] = pair.slice(separator + 1);
+    values[key] = pair.slice(separator + 1);
   }
-  return labels;
+  return values;
+}
+
+/** A repeatable option whose values form a set: each may be given once. */
+export function parseDistinct(option: string, values: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) throw new UsageError(`${option} "${value}" is given twice.`);
+    seen.add(value);
+  }
+  return [...seen];
 }
 
 /** `--scopes publish,issue`: known scopes, each once; the error lists the valid ones. */

@@ -1,6 +1,7 @@
 /**
- * The TypeScript client for the Portcullis v1 API: publish versions; issue, read, approve, reject
- * and revoke links; query the audit log; manage API keys and class policies. It needs only
+ * The TypeScript client for the Portcullis v1 API: publish versions and bundle them; issue, read,
+ * approve, reject and revoke links, one at a time or in bulk; query the audit log; manage API
+ * keys, class policies and subjects (the tenant's recipients). It needs only
  * `fetch`, so it runs in Node, Workers, Deno, Bun and browsers alike; every failure is a
  * {@link PortcullisError} carrying a stable `code`.
  *
@@ -13,24 +14,43 @@
  */
 import type { z } from "zod";
 import { newId } from "../ids.ts";
-import { meteredBody, type UploadBody } from "./body.ts";
+import { meteredBody } from "./body.ts";
 import { PortcullisError } from "./errors.ts";
+import type {
+  AuditQuery,
+  CreateBundleInput,
+  CreateKeyInput,
+  IssueLinkInput,
+  PublishInput,
+  RevokeLinksInput,
+  SubjectFilter,
+  SubjectInput,
+  SubjectPut,
+} from "./inputs.ts";
 import {
   type ApiKey,
-  type ApiKeyScope,
   type AuditPage,
   apiKeyListSchema,
   apiKeySchema,
   auditPageSchema,
+  type Bundle,
+  bundleSchema,
   type ClassPolicy,
   type CreatedApiKey,
   createdApiKeySchema,
   type IssuedLink,
   type Link,
-  type LinkConstraints,
   linkSchema,
   problemSchema,
+  type RevocationResult,
+  revocationResultSchema,
   type SensitivityClass,
+  type Subject,
+  type SubjectChange,
+  type SubjectPage,
+  subjectChangeSchema,
+  subjectPageSchema,
+  subjectSchema,
   type TenantPolicy,
   tenantPolicySchema,
   type Version,
@@ -40,6 +60,7 @@ import {
 
 export type { UploadBody } from "./body.ts";
 export { type ClientErrorCode, PortcullisError } from "./errors.ts";
+export * from "./inputs.ts";
 export * from "./types.ts";
 
 /** The header both sides use for the request id (the server echoes the client's). */
@@ -63,61 +84,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export interface PublishInput {
-  /** The object name: 1-128 letters, digits, `.`, `_`, `-`. */
-  name: string;
-  /** Required when the object is new; otherwise it must match the object's class. */
-  class?: SensitivityClass;
-  /** The file name recipients see; defaults to the object name. */
-  filename?: string;
-  contentType?: string;
-  modelVersion?: string;
-  trainingWindow?: string;
-  recipientGroup?: string;
-  labels?: Record<string, string>;
-  body: UploadBody;
-  /** Exact byte length of `body`; sent as Content-Length, which the API requires. */
-  size: number;
-  /** Called as bytes are handed to the connection, from (0, size) to (size, size). */
-  onProgress?: (sent: number, total: number) => void;
-}
-
-export interface IssueLinkInput {
-  versionId: string;
-  /** Defaults to the class default; beyond the class maximum is refused (`policy_violation`). */
-  ttlSeconds?: number;
-  maxUses?: number;
-  /** Binds the link to one recipient identity. */
-  recipientEmail?: string;
-  /** Binds the link to one subject, a recipient known to the tenant. */
-  recipientSubjectId?: string;
-  /** Binds the link to the members of a group (a subject role). */
-  recipientGroup?: string;
-  /** Where and when the link may be opened. */
-  constraints?: LinkConstraints;
-}
-
-export interface AuditQuery {
-  linkId?: string;
-  versionId?: string;
-  action?: string;
-  outcome?: string;
-  /** Inclusive start. */
-  from?: Date | string;
-  /** Exclusive end. */
-  to?: Date | string;
-  /** 1-500; the server defaults to 50. */
-  limit?: number;
-  /** `nextCursor` from the previous page. */
-  cursor?: string;
-}
-
-export interface CreateKeyInput {
-  /** The person or service the key belongs to, 1-100 characters; the audit names it as actor. */
-  name: string;
-  /** At least one, each at most once. */
-  scopes: readonly ApiKeyScope[];
-}
+const REVOCATION_SELECTORS = ["versionId", "objectName", "subjectId", "everything"] as const;
 
 interface Call {
   method: "GET" | "POST" | "PUT" | "DELETE";
@@ -204,10 +171,18 @@ export class PortcullisClient {
     return this.#call(versionSchema, { method: "GET", path }, options);
   }
 
-  /** Issues a link. Its `url` carries the token and is returned only here: never log it. */
+  /**
+   * Issues a link to a version or a bundle: exactly one of `versionId` and `bundleId`, else a
+   * TypeError before anything is sent. Its `url` carries the token and is returned only here:
+   * never log it.
+   */
   issueLink(input: IssueLinkInput, options?: CallOptions): Promise<IssuedLink> {
+    if ((input.versionId === undefined) === (input.bundleId === undefined)) {
+      throw new TypeError('Give exactly one of "versionId" and "bundleId"');
+    }
     const json = {
       versionId: input.versionId,
+      bundleId: input.bundleId,
       ttlSeconds: input.ttlSeconds,
       maxUses: input.maxUses,
       recipientEmail: input.recipientEmail,
@@ -228,6 +203,36 @@ export class PortcullisClient {
   revokeLink(linkId: string, reason?: string, options?: CallOptions): Promise<Link> {
     const path = `/v1/links/${encodeURIComponent(linkId)}/revoke`;
     return this.#call(linkSchema, { method: "POST", path, json: { reason } }, options);
+  }
+
+  /**
+   * Revokes every live link a selector picks (needs the `revoke` scope, and `admin` too for
+   * `everything`). Links already inactive are left as they are and counted apart, so repeating
+   * the call revokes nothing more. More than one selector, or none, is a TypeError.
+   */
+  revokeLinks(input: RevokeLinksInput, options?: CallOptions): Promise<RevocationResult> {
+    const fields: Record<string, unknown> = input;
+    const given = REVOCATION_SELECTORS.filter((name) => fields[name] !== undefined);
+    if (given.length !== 1) {
+      throw new TypeError(`Give exactly one of ${REVOCATION_SELECTORS.join(", ")}`);
+    }
+    const call: Call = { method: "POST", path: "/v1/revocations", json: input };
+    return this.#call(revocationResultSchema, call, options);
+  }
+
+  /**
+   * Groups versions into a bundle, delivered under one link as one ZIP (needs the `publish`
+   * scope). Its class is the most sensitive of its members'; issue its links with `bundleId`.
+   */
+  createBundle(input: CreateBundleInput, options?: CallOptions): Promise<Bundle> {
+    const json = { name: input.name, versionIds: input.versionIds };
+    return this.#call(bundleSchema, { method: "POST", path: "/v1/bundles", json }, options);
+  }
+
+  /** A bundle: its members, their entry names in the ZIP, the manifest and the ZIP's length. */
+  getBundle(bundleId: string, options?: CallOptions): Promise<Bundle> {
+    const path = `/v1/bundles/${encodeURIComponent(bundleId)}`;
+    return this.#call(bundleSchema, { method: "GET", path }, options);
   }
 
   /**
@@ -301,6 +306,52 @@ export class PortcullisClient {
     return this.#call(tenantPolicySchema, { method: "DELETE", path }, options);
   }
 
+  /**
+   * Creates or replaces a subject, whole, and makes it active (needs the `admin` scope). Live
+   * links bound to it through a role the replacement drops are revoked before the answer, which
+   * says how many.
+   */
+  async putSubject(
+    subjectId: string,
+    input: SubjectInput,
+    options?: CallOptions,
+  ): Promise<SubjectPut> {
+    const json = {
+      displayName: input.displayName,
+      email: input.email,
+      roles: input.roles,
+      attributes: input.attributes ?? {},
+    };
+    const call: Call = { method: "PUT", path: subjectPath(subjectId), json };
+    const answer = await this.#send(subjectChangeSchema, call, options);
+    return { ...answer.data, created: answer.status === 201 };
+  }
+
+  /** A subject, active or not (needs the `admin` scope). */
+  getSubject(subjectId: string, options?: CallOptions): Promise<Subject> {
+    return this.#call(subjectSchema, { method: "GET", path: subjectPath(subjectId) }, options);
+  }
+
+  /** One page of the tenant's subjects in id order; pass `nextCursor` on for the next. */
+  listSubjects(filter: SubjectFilter = {}, options?: CallOptions): Promise<SubjectPage> {
+    const query = new URLSearchParams();
+    if (filter.role !== undefined) query.set("role", filter.role);
+    if (filter.active !== undefined) query.set("active", String(filter.active));
+    if (filter.limit !== undefined) query.set("limit", String(filter.limit));
+    if (filter.cursor !== undefined) query.set("cursor", filter.cursor);
+    const call: Call = { method: "GET", path: "/v1/subjects", query };
+    return this.#call(subjectPageSchema, call, options);
+  }
+
+  /**
+   * Deactivates a subject (needs the `admin` scope) and revokes every live link bound to it. The
+   * subject is kept, inactive, so the audit can still name it; a later `putSubject` reactivates it.
+   */
+  deactivateSubject(subjectId: string, options?: CallOptions): Promise<SubjectChange> {
+    const call: Call = { method: "DELETE", path: subjectPath(subjectId) };
+    return this.#call(subjectChangeSchema, call, options);
+  }
+
   #decide(
     linkId: string,
     decision: "approve" | "reject",
@@ -311,7 +362,16 @@ export class PortcullisClient {
     return this.#call(linkSchema, { method: "POST", path, json: { note } }, options);
   }
 
-  async #call<T>(schema: z.ZodType<T>, call: Call, options: CallOptions = {}): Promise<T> {
+  async #call<T>(schema: z.ZodType<T>, call: Call, options?: CallOptions): Promise<T> {
+    return (await this.#send(schema, call, options)).data;
+  }
+
+  /** Sends a call and parses its answer; the status is for answers whose body does not say. */
+  async #send<T>(
+    schema: z.ZodType<T>,
+    call: Call,
+    options: CallOptions = {},
+  ): Promise<{ data: T; status: number }> {
     // Our own id, so that even a call that never got an answer can be traced in the logs.
     const sentRequestId = newId("request");
     const headers = new Headers(call.headers);
@@ -358,8 +418,13 @@ export class PortcullisClient {
         { status: response.status, requestId, cause: parsed.error },
       );
     }
-    return parsed.data;
+    return { data: parsed.data, status: response.status };
   }
+}
+
+/** Subject ids come from identity providers and may hold `|`, `@` or `:`. */
+function subjectPath(subjectId: string): string {
+  return `/v1/subjects/${encodeURIComponent(subjectId)}`;
 }
 
 function parseJson(text: string): unknown {

@@ -80,6 +80,72 @@ export type Link = z.infer<typeof linkSchema>;
 /** The answer to issuing a link, which always carries its URL. */
 export type IssuedLink = Link & { url: string };
 
+/** One version in a bundle, as the ZIP holds it. */
+export const bundleMemberSchema = z.looseObject({
+  versionId: z.string(),
+  /** The entry's name in the ZIP: the version's file name, numbered when names clash. */
+  filename: z.string(),
+  size: z.number().int(),
+  sha256: z.string(),
+});
+export type BundleMember = z.infer<typeof bundleMemberSchema>;
+
+/** Several versions delivered under one link as one ZIP (docs/bundles.md). */
+export const bundleSchema = z.looseObject({
+  bundleId: z.string(),
+  /** The ZIP downloads as `<name>.zip`. */
+  name: z.string(),
+  /** The most sensitive class among the members; the bundle's links follow its policy. */
+  class: z.enum(SENSITIVITY_CLASSES),
+  /** The ZIP's exact length in bytes. */
+  size: z.number().int(),
+  /** In ZIP order, after `MANIFEST.sha256`. */
+  members: z.array(bundleMemberSchema),
+  /** The text of `MANIFEST.sha256`: `<sha256>  <filename>` per member, as `sha256sum -c` reads. */
+  manifest: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+export type Bundle = z.infer<typeof bundleSchema>;
+
+/** What a bulk revocation did: links revoked now, and selected links that needed nothing. */
+export const revocationResultSchema = z.looseObject({
+  linksRevoked: z.number().int(),
+  /** Already revoked, expired, used up or rejected; left as they were. */
+  alreadyInactive: z.number().int(),
+});
+export type RevocationResult = z.infer<typeof revocationResultSchema>;
+
+/** A recipient the tenant knows from its identity provider (docs/subjects.md). */
+export const subjectSchema = z.looseObject({
+  /** The identity provider's id for the person, e.g. an OIDC `sub`. */
+  id: z.string(),
+  displayName: z.string().nullable(),
+  email: z.string().nullable(),
+  /** The groups the subject belongs to, sorted; links bound to a group use them. */
+  roles: z.array(z.string()),
+  attributes: z.record(z.string(), z.string()),
+  active: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deactivatedAt: z.string().nullable(),
+});
+export type Subject = z.infer<typeof subjectSchema>;
+
+/** The answer to changing a subject: the subject as it now is, and the links the change revoked. */
+export const subjectChangeSchema = z.looseObject({
+  subject: subjectSchema,
+  /** Live links bound to the subject that the change revoked before answering. */
+  linksRevoked: z.number().int(),
+});
+export type SubjectChange = z.infer<typeof subjectChangeSchema>;
+
+export const subjectPageSchema = z.object({
+  subjects: z.array(subjectSchema),
+  nextCursor: z.string().nullable(),
+});
+export type SubjectPage = z.infer<typeof subjectPageSchema>;
+
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 

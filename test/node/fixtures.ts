@@ -94,3 +94,39 @@ export function json(status: number, body: unknown, headers: Record<string, stri
     headers: { "Content-Type": "application/json", ...headers },
   });
 }
+
+export const BUNDLE = {
+  bundleId: "bdl_BBBBBBBBBBBBBBBBBBBBBB",
+  name: "ward-4-pack",
+  class: "restricted",
+  size: 2_119_999,
+  members: [
+    {
+      versionId: VERSION.versionId,
+      filename: "risk.csv",
+      size: 5,
+      sha256: "f".repeat(64),
+    },
+    {
+      versionId: "ver_CCCCCCCCCCCCCCCCCCCCCC",
+      filename: "model.keras",
+      size: 2_119_559,
+      sha256: "e".repeat(64),
+    },
+  ],
+  manifest: `${"f".repeat(64)}  risk.csv\n${"e".repeat(64)}  model.keras\n`,
+  createdBy: "ci",
+  createdAt: "2026-01-01T00:00:00.000Z",
+};
+
+export const SUBJECT = {
+  id: "okta|00u1abc",
+  displayName: "Dr. Okafor",
+  email: "okafor@ward4.example.org",
+  roles: ["cardiology", "research"],
+  attributes: { facility: "st-anne" },
+  active: true,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+  deactivatedAt: null,
+};
