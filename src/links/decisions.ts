@@ -4,7 +4,7 @@
  * a revoked link says revoked even when it has also expired.
  */
 import { checkConstraints, type RequestContext } from "./constraints.ts";
-import type { ApprovalState, DenialCode, LinkRecord, LinkStatus } from "./model.ts";
+import type { ApprovalState, DenialCode, LinkRecord, LinkState, LinkStatus } from "./model.ts";
 
 export interface GuardSnapshot {
   record: LinkRecord;
@@ -67,4 +67,20 @@ const STATUS_OF_DENIAL: Partial<Record<DenialCode, LinkStatus>> = {
 export function linkStatusOf(snapshot: GuardSnapshot, now: number): LinkStatus {
   const denial = linkDenial(snapshot, now);
   return denial === null ? "active" : (STATUS_OF_DENIAL[denial] ?? "active");
+}
+
+/** The link's state as the API reports it. */
+export function linkStateOf(snapshot: GuardSnapshot, openSessions: number, now: number): LinkState {
+  const { record } = snapshot;
+  return {
+    linkId: record.linkId,
+    status: linkStatusOf(snapshot, now),
+    usesSpent: snapshot.usesSpent,
+    maxUses: record.maxUses,
+    usesLeft: Math.max(0, record.maxUses - snapshot.usesSpent),
+    expiresAt: record.expiresAt,
+    revokedAt: snapshot.revokedAt,
+    openSessions,
+    approval: snapshot.approval,
+  };
 }

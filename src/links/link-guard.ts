@@ -12,10 +12,17 @@
  * synchronous, concurrent confirmations of a one-time link cannot both succeed.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type AuditEvent, buildAuditEvent } from "../audit/events.ts";
+import { SYSTEM_ORIGIN } from "../audit/events.ts";
 import { newId } from "../ids.ts";
 import { checkConstraints } from "./constraints.ts";
-import { type GuardSnapshot, linkDenial, linkStatusOf, requestDenial } from "./decisions.ts";
+import { type GuardSnapshot, linkDenial, linkStateOf, requestDenial } from "./decisions.ts";
+import {
+  completionEvents,
+  interruptionEvent,
+  issuedEvent,
+  type LinkEventFields,
+  linkEvent,
+} from "./guard-events.ts";
 import { GuardStore, type SessionRow } from "./guard-store.ts";
 import type {
   ApprovalDecision,
@@ -29,7 +36,7 @@ import type {
   RevocationReason,
 } from "./model.ts";
 import { deliverOutbox, type EventSink, liveEventSink } from "./outbox.ts";
-import { addInterval, coversWholeFile, distinctBytes } from "./served-ranges.ts";
+import { addInterval, coversWholeFile } from "./served-ranges.ts";
 
 export class LinkGuard extends DurableObject<Env> {
   readonly #store: GuardStore;
@@ -47,18 +54,7 @@ export class LinkGuard extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       if (this.#store.link()) return;
       this.#store.insertLink(record);
-      this.#audit(record, origin, {
-        action: "link.issued",
-        outcome: "succeeded",
-        detail: {
-          class: record.class,
-          maxUses: record.maxUses,
-          expiresAt: record.expiresAt,
-          approvalRequired: record.policy.approvalRequired,
-          constraints: Object.keys(record.constraints),
-          bound: record.recipient !== null,
-        },
-      });
+      this.#audit(record, origin, issuedEvent(record));
     });
     await this.#scheduleAlarm();
     return this.#requireState();
@@ -217,25 +213,8 @@ export class LinkGuard extends DurableObject<Env> {
 
       const now = Date.now();
       this.#store.markCompleted(sessionId, now);
-      this.#audit(link.record, origin, {
-        action: "download.completed",
-        outcome: "succeeded",
-        bytesServed,
-        detail: { distinctBytes: distinctBytes(served) },
-      });
-      for (const member of link.record.bundle?.members ?? []) {
-        // Filed under the member's version, so "who received this version" finds bundles too.
-        this.#audit(link.record, origin, {
-          action: "bundle.member_delivered",
-          outcome: "succeeded",
-          versionId: member.versionId,
-          detail: {
-            memberVersionId: member.versionId,
-            filename: member.filename,
-            sha256: member.sha256,
-            size: member.size,
-          },
-        });
+      for (const fields of completionEvents(link.record, bytesServed, served)) {
+        this.#audit(link.record, origin, fields);
       }
     });
     await this.#scheduleAlarm();
@@ -325,17 +304,7 @@ export class LinkGuard extends DurableObject<Env> {
 
   #recordInterruption(record: LinkRecord, session: SessionRow, now: number): void {
     this.#store.endSession(session.id, now, "lapsed");
-    this.#audit(
-      record,
-      { actor: "system", client: null, requestId: null },
-      {
-        action: "download.interrupted",
-        outcome: "failed",
-        reason: "session_lapsed",
-        bytesServed: session.bytesServed,
-        detail: { distinctBytes: distinctBytes(session.served), size: record.file.size },
-      },
-    );
+    this.#audit(record, SYSTEM_ORIGIN, interruptionEvent(record, session));
   }
 
   #denialFor(link: GuardSnapshot, origin: GuardOrigin, now: number): DenialCode | null {
@@ -343,28 +312,8 @@ export class LinkGuard extends DurableObject<Env> {
     return linkDenial(link, now) ?? requestDenial(link.record, request, now);
   }
 
-  /**
-   * Enqueues an event about the link. A bundle link's events carry no version id (unless `fields`
-   * names one) and say which bundle in `detail.bundleId`.
-   */
-  #audit(
-    record: LinkRecord,
-    origin: GuardOrigin,
-    fields: Omit<Parameters<typeof buildAuditEvent>[0], "tenantId" | "linkId">,
-  ): AuditEvent {
-    const bundleId = record.bundle?.bundleId;
-    const event = buildAuditEvent(
-      {
-        ...fields,
-        tenantId: record.tenantId,
-        linkId: record.linkId,
-        versionId: fields.versionId === undefined ? record.file.versionId : fields.versionId,
-        detail: bundleId ? { ...fields.detail, bundleId } : fields.detail,
-      },
-      origin,
-    );
-    this.#store.enqueue(event);
-    return event;
+  #audit(record: LinkRecord, origin: GuardOrigin, fields: LinkEventFields): void {
+    this.#store.enqueue(linkEvent(record, origin, fields));
   }
 
   #requireState(now = Date.now()): LinkState {
@@ -374,17 +323,7 @@ export class LinkGuard extends DurableObject<Env> {
   }
 
   #stateOf(link: GuardSnapshot, now: number): LinkState {
-    return {
-      linkId: link.record.linkId,
-      status: linkStatusOf(link, now),
-      usesSpent: link.usesSpent,
-      maxUses: link.record.maxUses,
-      usesLeft: Math.max(0, link.record.maxUses - link.usesSpent),
-      expiresAt: link.record.expiresAt,
-      revokedAt: link.revokedAt,
-      openSessions: this.#store.openSessions().length,
-      approval: link.approval,
-    };
+    return linkStateOf(link, this.#store.openSessions().length, now);
   }
 
   /** Arms the alarm for the earliest pending work: outbox delivery or a session's end. */
