@@ -275,6 +275,12 @@ export class LinkGuard extends DurableObject<Env> {
     return this.#requireState(now);
   }
 
+  /** Whether downloads under the link may go on: asked by running streams, never audited. */
+  async isLive(): Promise<boolean> {
+    const link = this.#store.link();
+    return link !== null && link.revokedAt === null;
+  }
+
   async state(now = Date.now()): Promise<LinkState | null> {
     return this.#store.link() ? this.#requireState(now) : null;
   }

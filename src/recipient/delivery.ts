@@ -50,29 +50,55 @@ export function openDelivered(
   return bundle ? openBundleZip(bucket, bundle, span) : openStored(bucket, file, span);
 }
 
+/** How often a running stream asks LinkGuard whether its link was revoked meanwhile. */
+const RECHECK_EVERY_MS = 1000;
+const RECHECK_EVERY_BYTES = 1024 * 1024;
+
+export interface StreamWatch {
+  report: DeliveryReport;
+  /** Whether the stream may go on: false once the link is revoked. */
+  stillAllowed: () => Promise<boolean>;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
 /**
  * Wraps `source` so that the bytes handed to the runtime are counted, and `report` is called
- * once with the offset one past the last byte sent. The result has a fixed length, so the
- * runtime sends an exact Content-Length.
+ * once with the offset one past the last byte sent. Every second or megabyte the stream asks
+ * LinkGuard whether the link is still live and breaks off if it was revoked, so revocation
+ * ends downloads already under way, not only new requests. The result has a fixed length, so
+ * the runtime sends an exact Content-Length, and a broken-off body is visibly short.
  */
 export function meteredBody(
   source: ReadableStream<Uint8Array>,
   span: ByteSpan,
-  report: DeliveryReport,
-  waitUntil: (promise: Promise<unknown>) => void,
+  watch: StreamWatch,
 ): ReadableStream<Uint8Array> {
+  const { report, stillAllowed, waitUntil } = watch;
   const reader = source.getReader();
   let sent = 0;
   let reported = false;
+  let checkedAt = { time: Date.now(), bytes: 0 };
   const reportOnce = () => {
     if (reported) return Promise.resolve();
     reported = true;
     return report(span.start + sent);
   };
+  const recheckDue = () =>
+    Date.now() - checkedAt.time >= RECHECK_EVERY_MS ||
+    sent - checkedAt.bytes >= RECHECK_EVERY_BYTES;
 
   const metered = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        if (recheckDue()) {
+          checkedAt = { time: Date.now(), bytes: sent };
+          if (!(await stillAllowed())) {
+            waitUntil(reportOnce());
+            controller.error(new Error("the link was revoked during the download"));
+            await reader.cancel("revoked").catch(() => undefined);
+            return;
+          }
+        }
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();

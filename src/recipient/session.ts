@@ -83,7 +83,11 @@ export async function serveSession(c: Context<HonoEnv>): Promise<Response> {
     guard.recordDelivery(sessionId, span.start, servedEnd, origin).catch((error: unknown) => {
       c.get("logger").error("delivery report failed", { linkId, ...describeError(error) });
     });
-  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-  const body = meteredBody(source, span, report, waitUntil);
+  const body = meteredBody(source, span, {
+    report,
+    // A failed check is not a revocation: the stream goes on rather than cut a good download.
+    stillAllowed: () => guard.isLive().catch(() => true),
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  });
   return new Response(body, { status, headers });
 }
