@@ -15,8 +15,6 @@ import type { Context, Hono } from "hono";
 import { recipientOrigin } from "../audit/origin.ts";
 import { MANIFEST_NAME } from "../bundles/names.ts";
 import type { HonoEnv } from "../env.ts";
-import { problemResponse } from "../http/errors.ts";
-import { ApiError } from "../http/problems.ts";
 import { linkGuard } from "../links/guard-client.ts";
 import type { LinkView } from "../links/model.ts";
 import { signSessionToken, verifyLinkToken } from "../tokens/tokens.ts";
@@ -90,17 +88,16 @@ export function registerRecipientRoutes(app: Hono<HonoEnv>): void {
     const view = await linkGuard(c.env, linkId).view(recipientOrigin(c));
     if (!view) return denial(c, "token_invalid");
 
-    const status = view.denial ? new ApiError(view.denial).status : 200;
-    if (prefersJson(c.req.raw)) {
-      if (view.denial) return problemResponse(c, new ApiError(view.denial));
-      return c.json(landingJson(view), 200);
-    }
+    // A link that would refuse this reader shows what happened and nothing about the file: its
+    // name alone can be sensitive, and a revoked link's reader may be the wrong recipient.
+    if (view.denial) return denial(c, view.denial);
+    if (prefersJson(c.req.raw)) return c.json(landingJson(view), 200);
 
     const nonce = newNonce();
     const headers = new Headers(pageHeaders(nonce));
     headers.set("Content-Type", "text/html; charset=utf-8");
     const html = renderLanding(view, { confirmAction: c.req.path, nonce, now: Date.now() });
-    return new Response(html, { status, headers });
+    return new Response(html, { status: 200, headers });
   });
 
   app.post("/d/:token", async (c) => {

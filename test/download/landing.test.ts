@@ -152,3 +152,26 @@ describe("file responses", () => {
     expect((await download.arrayBuffer()).byteLength).toBe(bytes.byteLength);
   });
 });
+
+describe("landing pages of links that would refuse the reader", () => {
+  it("say what happened and name nothing about the file, in HTML and JSON", async () => {
+    const tenant = await seedTenant();
+    const version = await publish(tenant, utf8("x"), {
+      name: "ward-4-cohort",
+      filename: "jane_doe_mrn_0042.csv",
+    });
+    const link = await issue(tenant, version.versionId);
+    await api(tenant, `/links/${link.id}/revoke`, { method: "POST" });
+
+    const page = await call(link.path, { headers: { Accept: "text/html" } });
+    expect(page.status).toBe(410);
+    const html = await page.text();
+    expect(html).toMatch(/withdrawn/i);
+    for (const detail of ["jane_doe", "ward-4-cohort", version.sha256]) {
+      expect(html).not.toContain(detail);
+    }
+    const json = await call(link.path, { headers: { Accept: "application/json" } });
+    expect(json.status).toBe(410);
+    expect(await json.text()).not.toContain("jane_doe");
+  });
+});
