@@ -17,7 +17,14 @@ import {
   resolveObjectForPublish,
   toVersionBody,
 } from "./records.ts";
-import { objectNameSchema, publishQuerySchema, versionIdSchema, versionSchema } from "./schemas.ts";
+import {
+  isMediaType,
+  labelKey,
+  objectNameSchema,
+  publishQuerySchema,
+  versionIdSchema,
+  versionSchema,
+} from "./schemas.ts";
 import { storageKeyFor, storeStream } from "./storage.ts";
 
 const publishRoute = createRoute({
@@ -72,13 +79,26 @@ const getRoute = createRoute({
   },
 });
 
+/** Labels as validated: each pair has a '=' and each key appears once. */
 function parseLabels(raw: string | string[] | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of raw === undefined ? [] : [raw].flat()) {
-    const separator = pair.indexOf("=");
-    labels[pair.slice(0, separator)] = pair.slice(separator + 1);
+    const key = labelKey(pair);
+    labels[key] = pair.slice(key.length + 1);
   }
   return labels;
+}
+
+/** The stored Content-Type: the request's, if it is a media type; none means octet-stream. */
+function declaredContentType(header: string | undefined): string {
+  if (header === undefined) return "application/octet-stream";
+  if (isMediaType(header)) return header;
+  const message =
+    "Content-Type is not a media type (RFC 9110 §8.3.1): give type/subtype, e.g. text/csv, " +
+    'optionally with parameters such as "; charset=utf-8".';
+  throw new ApiError("invalid_request", message, {
+    extensions: { issues: [{ field: "Content-Type", message }] },
+  });
 }
 
 function declaredLength(header: string | undefined, limit: number): number {
@@ -102,19 +122,18 @@ export function registerObjectRoutes(api: OpenAPIHono<HonoEnv>): void {
     const principal = c.get("principal");
     const { name } = c.req.valid("param");
     const query = c.req.valid("query");
-    // Hono's query validator keeps only the last of repeated parameters; labels may repeat.
-    const labels = parseLabels(c.req.queries("label") ?? query.label);
+    const labels = parseLabels(query.label);
     const length = declaredLength(
       c.req.header("Content-Length"),
       c.get("settings").MAX_UPLOAD_BYTES,
     );
+    const contentType = declaredContentType(c.req.header("Content-Type"));
     const db = database(c.env.DB);
 
     const target = await resolveObjectForPublish(db, principal.tenantId, name, query.class);
 
     const versionId = newId("version");
     const storageKey = storageKeyFor(principal.tenantId, versionId);
-    const contentType = c.req.header("Content-Type") ?? "application/octet-stream";
     const body = c.req.raw.body ?? new Blob([]).stream();
     const stored = await storeStream(c.env.FILES, storageKey, body, length, contentType);
 

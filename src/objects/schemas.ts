@@ -22,29 +22,117 @@ function isPlainFilename(name: string): boolean {
   return true;
 }
 
-const labelSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}=.{0,256}$/s, "Labels are key=value, key of letters, digits, ._-");
+// RFC 9110 §8.3.1 and §5.6: media-type = type "/" subtype parameters, where type and subtype
+// are tokens and each parameter is `OWS ";" OWS [ name "=" ( token / quoted-string ) ]`.
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const QUOTED_STRING = String.raw`"(?:[\t \x21\x23-\x5B\x5D-\x7E\x80-\xFF]|\\[\t \x21-\x7E\x80-\xFF])*"`;
+const PARAMETER = String.raw`[\t ]*;[\t ]*(?:${TOKEN}=(?:${TOKEN}|${QUOTED_STRING}))?`;
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:${PARAMETER})*$`);
 
-export const publishQuerySchema = z.object({
-  class: classSchema.optional().openapi({
-    description: "Sensitivity class; required when the object is new, else must match it.",
-  }),
-  filename: z
-    .string()
-    .min(1)
-    .max(255)
-    .refine(isPlainFilename, "No path separators or control characters.")
-    .optional()
-    .openapi({ description: "File name recipients see; defaults to the object name." }),
-  modelVersion: z.string().max(128).optional(),
-  trainingWindow: z.string().max(128).optional().openapi({ example: "2023-01-01/2023-12-31" }),
-  recipientGroup: z.string().max(128).optional().openapi({ example: "cardiology-analytics" }),
-  label: z
-    .union([labelSchema, z.array(labelSchema).max(32)])
-    .optional()
-    .openapi({ description: "Free labels as key=value; repeat the parameter for several." }),
+/** Whether a Content-Type value is a media type as RFC 9110 defines it, parameters included. */
+export function isMediaType(value: string): boolean {
+  return MEDIA_TYPE.test(value);
+}
+
+export const LABEL_LIMITS = { keyLength: 64, valueLength: 256, count: 32 } as const;
+
+const LABEL_KEY = new RegExp(`^[A-Za-z0-9_.-]{1,${LABEL_LIMITS.keyLength}}$`);
+
+/** A label's key: the text before its first '='. */
+export function labelKey(pair: string): string {
+  const separator = pair.indexOf("=");
+  return separator < 0 ? pair : pair.slice(0, separator);
+}
+
+/** One `key=value` label; each way it can be wrong gets its own message, limit included. */
+const labelSchema = z.string().superRefine((pair, ctx) => {
+  const separator = pair.indexOf("=");
+  if (separator < 0) {
+    ctx.addIssue({ code: "custom", message: "Write a label as key=value." });
+    return;
+  }
+  const key = pair.slice(0, separator);
+  if (!LABEL_KEY.test(key)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `Label keys are 1-${LABEL_LIMITS.keyLength} letters, digits, '.', '_' or '-'.`,
+    });
+    return;
+  }
+  const valueLength = [...pair.slice(separator + 1)].length;
+  if (valueLength > LABEL_LIMITS.valueLength) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        `The value of label "${key}" is ${valueLength} characters; ` +
+        `at most ${LABEL_LIMITS.valueLength} are allowed.`,
+    });
+  }
 });
+
+/** The set of labels: bounded in number, and each key once, since a repeat would overwrite. */
+function checkLabelSet(labels: string | string[], ctx: z.RefinementCtx): void {
+  const pairs = [labels].flat();
+  if (pairs.length > LABEL_LIMITS.count) {
+    ctx.addIssue({
+      code: "custom",
+      message: `At most ${LABEL_LIMITS.count} labels; this request has ${pairs.length}.`,
+    });
+    return;
+  }
+  const seen = new Set<string>();
+  pairs.forEach((pair, index) => {
+    const key = labelKey(pair);
+    // A malformed label already has its own issue; a repeat of it is not news.
+    if (!pair.includes("=") || !LABEL_KEY.test(key)) return;
+    if (seen.has(key)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [index],
+        message: `Label "${key}" is given more than once; give each key once.`,
+      });
+    }
+    seen.add(key);
+  });
+}
+
+/** An unknown parameter is refused, not dropped: a misspelt `modelversion` would lose its value. */
+function unknownParameters(issue: { code: string; keys?: string[] }): string | undefined {
+  if (issue.code !== "unrecognized_keys" || !issue.keys) return undefined;
+  const names = issue.keys.map((key) => JSON.stringify(key)).join(", ");
+  const noun = issue.keys.length === 1 ? "parameter" : "parameters";
+  const known = Object.keys(publishQuerySchema.shape).join(", ");
+  return `Unknown query ${noun} ${names}; the parameters are ${known}.`;
+}
+
+export const publishQuerySchema = z.strictObject(
+  {
+    class: classSchema.optional().openapi({
+      description: "Sensitivity class; required when the object is new, else must match it.",
+    }),
+    filename: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine(isPlainFilename, "No path separators or control characters.")
+      .optional()
+      .openapi({ description: "File name recipients see; defaults to the object name." }),
+    modelVersion: z.string().max(128).optional(),
+    trainingWindow: z.string().max(128).optional().openapi({ example: "2023-01-01/2023-12-31" }),
+    recipientGroup: z.string().max(128).optional().openapi({ example: "cardiology-analytics" }),
+    label: z
+      .union([labelSchema, z.array(labelSchema)])
+      .superRefine(checkLabelSet)
+      .optional()
+      .openapi({
+        description:
+          "Free labels as key=value; repeat the parameter for several, each key once. At most " +
+          `${LABEL_LIMITS.count} labels; keys of 1-${LABEL_LIMITS.keyLength} letters, digits, ` +
+          `'.', '_' or '-'; values of at most ${LABEL_LIMITS.valueLength} characters.`,
+      }),
+  },
+  { error: unknownParameters },
+);
 
 export const versionSchema = z
   .object({

@@ -1,6 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, publish, publishRaw, seedTenant, sha256Hex, utf8 } from "../support/harness.ts";
+import {
+  api,
+  publish,
+  publishRaw,
+  seedTenant,
+  sha256Hex,
+  type TestTenant,
+  utf8,
+} from "../support/harness.ts";
 
 describe("POST /v1/objects/{name}/versions", () => {
   it("streams the body into R2 and answers its sha256 and size", async () => {
@@ -107,7 +115,6 @@ describe("POST /v1/objects/{name}/versions", () => {
   it.each([
     ["a bad class", "/objects/x/versions?class=secret"],
     ["an object name with a slash", "/objects/a%2Fb/versions?class=internal"],
-    ["a label without '='", "/objects/x/versions?class=internal&label=novalue"],
   ])("%s answers 400 invalid_request naming the field", async (_name, path) => {
     const tenant = await seedTenant();
     const response = await api(tenant, path, {
@@ -142,5 +149,174 @@ describe("POST /v1/objects/{name}/versions", () => {
     const version = await publish(tenant, new Uint8Array(0), { name: "empty" });
     expect(version.size).toBe(0);
     expect(version.sha256).toBe(await sha256Hex(new Uint8Array(0)));
+  });
+});
+
+interface Problem {
+  code: string;
+  detail: string;
+  issues: { field: string; message: string }[];
+}
+
+async function publishTo(tenant: TestTenant, query: string, headers: Record<string, string> = {}) {
+  return api(tenant, `/objects/checked/versions?class=internal${query}`, {
+    method: "POST",
+    body: utf8("z"),
+    headers: { "Content-Length": "1", ...headers },
+  });
+}
+
+async function expectInvalid(response: Response, field: string, message: string | RegExp) {
+  expect(response.status, await response.clone().text()).toBe(400);
+  const problem = await response.json<Problem>();
+  expect(problem.code).toBe("invalid_request");
+  expect(problem.issues).toEqual([{ field, message: expect.stringMatching(message) }]);
+  expect(problem.detail).toMatch(message);
+}
+
+async function storedKeys(tenant: TestTenant): Promise<string[]> {
+  const listed = await env.FILES.list({ prefix: `tenants/${tenant.tenantId}/` });
+  return listed.objects.map((object) => object.key);
+}
+
+describe("publish: the Content-Type header", () => {
+  it.each([
+    ";;;/",
+    "text",
+    "text/",
+    "/csv",
+    "text/csv/extra",
+    "text csv",
+    "text/csv; charset",
+    "text/csv; =utf-8",
+    'text/csv; charset="utf-8',
+    "text/csv, text/plain",
+  ])(
+    "must be an RFC 9110 media type: %j answers 400 naming Content-Type, stores nothing",
+    async (contentType) => {
+      const tenant = await seedTenant();
+
+      const response = await publishTo(tenant, "", { "Content-Type": contentType });
+
+      await expectInvalid(response, "Content-Type", /^Content-Type is not a media type/);
+      expect(await storedKeys(tenant)).toEqual([]);
+    },
+  );
+
+  it.each([
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "text/csv; charset=utf-8",
+    'text/plain;charset="utf-8";format=flowed',
+    'application/x-model; note="a \\"quoted\\" word"',
+  ])("a well-formed media type is stored as sent: %j", async (contentType) => {
+    const tenant = await seedTenant();
+
+    const response = await publishTo(tenant, "", { "Content-Type": contentType });
+
+    expect(response.status, await response.clone().text()).toBe(201);
+    expect(await response.json()).toMatchObject({ contentType });
+  });
+
+  it("a missing Content-Type is stored as application/octet-stream", async () => {
+    const tenant = await seedTenant();
+
+    const response = await publishTo(tenant, "");
+
+    expect(response.status, await response.clone().text()).toBe(201);
+    expect(await response.json()).toMatchObject({ contentType: "application/octet-stream" });
+  });
+});
+
+describe("publish: query parameters", () => {
+  it("an unknown parameter answers 400 naming it, even beside repeated labels", async () => {
+    const tenant = await seedTenant();
+
+    const misspelt = await publishTo(tenant, "&modelversion=v2");
+    const withLabels = await publishTo(tenant, "&label=a=1&label=b=2&recipientgroup=ward-4");
+
+    await expectInvalid(misspelt, "(root)", /Unknown query parameter "modelversion";/);
+    await expectInvalid(withLabels, "(root)", /Unknown query parameter "recipientgroup";/);
+    expect(await storedKeys(tenant)).toEqual([]);
+  });
+
+  it("repeated labels with distinct keys are all kept", async () => {
+    const tenant = await seedTenant();
+
+    const response = await publishTo(tenant, "&label=a=1&label=b=2&label=c=");
+
+    expect(response.status, await response.clone().text()).toBe(201);
+    expect(await response.json()).toMatchObject({ labels: { a: "1", b: "2", c: "" } });
+  });
+
+  it("a label key given twice answers 400 naming the key, rather than keeping the last", async () => {
+    const tenant = await seedTenant();
+
+    const response = await publishTo(tenant, "&label=fy=2024&label=source=cms&label=fy=2025");
+
+    await expectInvalid(
+      response,
+      "label.2",
+      'Label "fy" is given more than once; give each key once.',
+    );
+    expect(await storedKeys(tenant)).toEqual([]);
+  });
+
+  it.each([
+    ["a label without '='", "&label=novalue", "label", "Write a label as key=value."],
+    [
+      "a key with a space",
+      "&label=bad%20key=1",
+      "label",
+      "Label keys are 1-64 letters, digits, '.', '_' or '-'.",
+    ],
+    [
+      "a key of 65 characters",
+      `&label=${"k".repeat(65)}=1`,
+      "label",
+      "Label keys are 1-64 letters, digits, '.', '_' or '-'.",
+    ],
+    [
+      "a value of 257 characters",
+      `&label=note=${"v".repeat(257)}`,
+      "label",
+      'The value of label "note" is 257 characters; at most 256 are allowed.',
+    ],
+    [
+      "a second label's value over the limit",
+      `&label=a=1&label=note=${"v".repeat(300)}`,
+      "label.1",
+      'The value of label "note" is 300 characters; at most 256 are allowed.',
+    ],
+    [
+      "33 labels",
+      Array.from({ length: 33 }, (_, index) => `&label=k${index}=v`).join(""),
+      "label",
+      "At most 32 labels; this request has 33.",
+    ],
+  ])(
+    "%s answers 400 with its own message, stating the limit",
+    async (_case, query, field, message) => {
+      const tenant = await seedTenant();
+
+      const response = await publishTo(tenant, query);
+
+      await expectInvalid(response, field, message);
+    },
+  );
+
+  it("accepts labels at their limits: 32 labels, a 64-character key, a 256-character value", async () => {
+    const tenant = await seedTenant();
+    const query = [
+      `&label=${"k".repeat(64)}=${"v".repeat(256)}`,
+      ...Array.from({ length: 31 }, (_, index) => `&label=k${index}=v`),
+    ].join("");
+
+    const response = await publishTo(tenant, query);
+
+    expect(response.status, await response.clone().text()).toBe(201);
+    const { labels } = await response.json<{ labels: Record<string, string> }>();
+    expect(Object.keys(labels)).toHaveLength(32);
+    expect(labels["k".repeat(64)]).toHaveLength(256);
   });
 });
