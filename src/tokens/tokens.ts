@@ -7,7 +7,7 @@
  * one can never be presented as the other. Verification pins the algorithm and the claims, and runs
  * before any Durable Object or D1 access.
  */
-import { errors, jwtVerify, SignJWT } from "jose";
+import { base64url, errors, jwtVerify, SignJWT } from "jose";
 import { idPattern } from "../ids.ts";
 import { loadSigningKeys, TOKEN_ALGORITHM } from "./signing-keys.ts";
 
@@ -60,6 +60,21 @@ export function signSessionToken(secret: string, claims: SessionClaims): Promise
   });
 }
 
+/**
+ * Whether every part of the compact JWS is canonical base64url. A last character can carry spare
+ * bits that decoders ignore, which would give one link several valid URLs; only the form we
+ * issue is accepted, so a URL is the link's one and only spelling.
+ */
+function isCanonical(token: string): boolean {
+  const parts = token.split(".");
+  if (parts.length !== 3) return false;
+  try {
+    return parts.every((part) => base64url.encode(base64url.decode(part)) === part);
+  } catch {
+    return false;
+  }
+}
+
 interface VerifiedPayload {
   jti: string;
   sub?: string;
@@ -72,7 +87,7 @@ async function verify(
   typ: string,
   now: Date,
 ): Promise<TokenCheck<VerifiedPayload>> {
-  if (token.length > MAX_TOKEN_LENGTH) return { status: "invalid" };
+  if (token.length > MAX_TOKEN_LENGTH || !isCanonical(token)) return { status: "invalid" };
   const keys = await loadSigningKeys(secret);
   try {
     const { payload } = await jwtVerify(token, keys.verificationKeys, {

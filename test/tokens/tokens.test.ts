@@ -182,6 +182,19 @@ describe("link tokens", () => {
             },
           ),
       },
+      {
+        name: "a signature whose last character differs only in bits decoders ignore",
+        make: async () => {
+          const token = await signLinkToken(env.LINK_SIGNING_KEYS, {
+            linkId: newId("link"),
+            expiresAt: futureSecond(),
+          });
+          // 64 signature bytes leave 2 spare bits in the last of 86 characters: flip one.
+          const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+          const last = alphabet.indexOf(token.at(-1) ?? "A");
+          return `${token.slice(0, -1)}${alphabet[last ^ 1]}`;
+        },
+      },
       { name: "garbage", make: async () => "not-a-token" },
       { name: "an oversized string", make: async () => "a".repeat(5000) },
     ];
