@@ -135,6 +135,9 @@ export class LinkGuard extends DurableObject<Env> {
     if (!link) return null;
 
     const denial = linkDenial(link, now);
+    if (link.approval.status === "pending" && denial === "approval_expired") {
+      return { decided: false, reason: "approval_expired", state: this.#stateOf(link, now) };
+    }
     if (link.approval.status !== "pending" || denial !== "approval_pending") {
       return { decided: false, reason: "not_pending", state: this.#stateOf(link, now) };
     }

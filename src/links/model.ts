@@ -152,7 +152,11 @@ export type ConfirmResult =
 
 export type ApprovalDecision =
   | { decided: true; state: LinkState }
-  | { decided: false; reason: "not_pending" | "issuer_cannot_approve"; state: LinkState };
+  | {
+      decided: false;
+      reason: "not_pending" | "approval_expired" | "issuer_cannot_approve";
+      state: LinkState;
+    };
 
 export type FetchAuthorization =
   | { allowed: true; file: DeliveredFile; bundle: DeliveredBundle | null; tenantId: string }

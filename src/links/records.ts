@@ -158,7 +158,10 @@ export async function issueLink(
       sessionGraceSeconds: policy.sessionGraceSeconds,
       retriesAfterLapse: policy.retriesAfterLapse,
       approvalRequired: policy.approvalRequired,
-      approvalExpiresAt: policy.approvalRequired ? now + policy.approvalTtlSeconds * 1000 : null,
+      // An approval can never outlast the link it would open.
+      approvalExpiresAt: policy.approvalRequired
+        ? Math.min(now + policy.approvalTtlSeconds * 1000, expiresAt)
+        : null,
       summary: policy.summary,
     },
     file: target.file,

@@ -103,6 +103,22 @@ async function targetOf(
   throw new ApiError("invalid_request", "Give exactly one of versionId and bundleId.");
 }
 
+function approvalRefusal(
+  reason: "not_pending" | "approval_expired" | "issuer_cannot_approve",
+  linkStatus: string,
+) {
+  switch (reason) {
+    case "issuer_cannot_approve":
+      return new ApiError("issuer_cannot_approve", "Another person must decide on this link.");
+    case "approval_expired":
+      return new ApiError("approval_expired", "The approval window of this link has closed.");
+    case "not_pending":
+      return new ApiError("approval_not_pending", "This link is not waiting for approval.", {
+        extensions: { linkStatus },
+      });
+  }
+}
+
 export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
   api.openapi(issueRoute, async (c) => {
     const principal = c.get("principal");
@@ -155,13 +171,7 @@ export function registerLinkRoutes(api: OpenAPIHono<HonoEnv>): void {
       const row = await requireLinkRow(database(c.env.DB), principal.tenantId, linkId);
       const result = await linkGuard(c.env, linkId).decideApproval(decision, auditOrigin(c), note);
       if (!result) throw new ApiError("not_found", "No such link.");
-      if (!result.decided) {
-        throw result.reason === "issuer_cannot_approve"
-          ? new ApiError("issuer_cannot_approve", "Another person must decide on this link.")
-          : new ApiError("approval_not_pending", "This link is not waiting for approval.", {
-              extensions: { linkStatus: result.state.status },
-            });
-      }
+      if (!result.decided) throw approvalRefusal(result.reason, result.state.status);
       c.get("logger").info(`link ${decision}d`, { linkId });
       return c.json(toLinkBody(row, result.state), 200);
     });

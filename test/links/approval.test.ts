@@ -134,7 +134,20 @@ describe("dual approval", () => {
     const attempt = await confirm(link.path);
     expect(attempt.status).toBe(410);
     expect(await attempt.json()).toMatchObject({ code: "approval_expired" });
-    expect((await decide(approverKey, link.id, "approve")).status).toBe(409);
+    const late = await decide(approverKey, link.id, "approve");
+    expect(late.status).toBe(410);
+    expect(await late.json()).toMatchObject({ code: "approval_expired" });
+  });
+
+  it("an approval window never outlasts the link", async () => {
+    const { tenant } = await tenantNeedingApproval(7 * 24 * 3600);
+    const version = await publish(tenant, utf8("short link, long approval window"));
+    const link = await issue(tenant, version.versionId, { ttlSeconds: 3600 });
+    const state = await (await api(tenant, `/links/${link.id}`)).json<{
+      expiresAt: string;
+      approval: { expiresAt: string };
+    }>();
+    expect(state.approval.expiresAt).toBe(state.expiresAt);
   });
 
   it("links of classes without approval are never pending", async () => {
