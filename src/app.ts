@@ -3,6 +3,7 @@
  * document generated from its own schemas), the recipient plane under /d and /s, and errors.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { registerAuditRoutes } from "./audit/routes.ts";
 import { registerBundleRoutes } from "./bundles/routes.ts";
 import type { HonoEnv } from "./env.ts";
@@ -18,6 +19,9 @@ import { registerPolicyRoutes } from "./policy/routes.ts";
 import { registerRecipientRoutes } from "./recipient/routes.ts";
 import { registerSubjectRoutes } from "./subjects/routes.ts";
 
+/** Larger than any real policy or subject document, far smaller than anything abusive. */
+const MAX_JSON_BODY_BYTES = 64 * 1024;
+
 export function createApp() {
   const app = new OpenAPIHono<HonoEnv>({ defaultHook: validationHook });
   app.use("*", requestContext());
@@ -32,6 +36,22 @@ export function createApp() {
   api.use("*", async (c, next) => {
     if (c.req.path === "/v1/openapi.json") return next();
     return authenticate(c, next);
+  });
+  // Files stream into R2 under their own limit; every other body is a small JSON document.
+  const jsonBodyLimit = bodyLimit({
+    maxSize: MAX_JSON_BODY_BYTES,
+    onError: (c) =>
+      problemResponse(
+        c,
+        new ApiError(
+          "payload_too_large",
+          `Request bodies may be at most ${MAX_JSON_BODY_BYTES} bytes.`,
+        ),
+      ),
+  });
+  api.use("*", async (c, next) => {
+    if (/^\/v1\/objects\/[^/]+\/versions$/.test(c.req.path)) return next();
+    return jsonBodyLimit(c, next);
   });
   registerObjectRoutes(api);
   registerLinkRoutes(api);

@@ -64,6 +64,8 @@ export function requestContext(): MiddlewareHandler<HonoEnv> {
     await next();
 
     applyBaselineHeaders(c.res.headers);
+    // Answers to the same URL differ by Accept (page or JSON), so caches must key on it.
+    c.res.headers.append("Vary", "Accept");
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
   };
 }

@@ -56,3 +56,20 @@ describe("GET /v1/openapi.json", () => {
     expect(await response.json()).toMatchObject({ code: "not_found" });
   });
 });
+
+describe("request bodies", () => {
+  it("a JSON body over 64 KiB answers 413 payload_too_large before it is parsed", async () => {
+    const tenant = await seedTenant();
+    const response = await api(tenant, "/links", {
+      method: "POST",
+      json: { versionId: "ver_AAAAAAAAAAAAAAAAAAAAAA", padding: "x".repeat(70 * 1024) },
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: "payload_too_large" });
+  });
+
+  it("answers that depend on Accept say so in Vary", async () => {
+    const response = await call("/nowhere", { headers: { Accept: "text/html" } });
+    expect(response.headers.get("Vary")).toContain("Accept");
+  });
+});
