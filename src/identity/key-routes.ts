@@ -5,15 +5,17 @@
  * together with its audit event in one D1 batch.
  *
  * Revoking the key that makes the request is allowed. That request is answered; the next one with
- * the key gets 401, because authentication accepts only keys that are not revoked.
+ * the key gets 401, because authentication accepts only keys that are not revoked. The tenant's
+ * last active admin key is the exception (409 `last_admin_key`): without it nobody could make or
+ * revoke keys, and only `npm run tenant:create -- --tenant` could recover the tenant.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, notExists, sql } from "drizzle-orm";
 import { buildAuditEvent, type EventOrigin } from "../audit/events.ts";
 import { auditOrigin } from "../audit/origin.ts";
 import { insertAuditEvents } from "../audit/store.ts";
 import { type Database, database } from "../db/client.ts";
-import { apiKeys } from "../db/schema.ts";
+import { apiKeys, auditEvents } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
@@ -33,18 +35,34 @@ const scopeListSchema = z
   .refine((scopes) => new Set(scopes).size === scopes.length, "Each scope may be given once.")
   .openapi({ description: `Any of: ${SCOPES.join(", ")}.`, example: ["publish", "issue"] });
 
+/**
+ * A key's name is the principal: the audit records it as actor, and approval compares it with the
+ * issuer's to stop self-approval. So it holds only letters and digits (any script), spaces and
+ * `. _ @ + -`: lookalike punctuation (U+2010 hyphen) and invisible or bidirectional controls
+ * (U+200B, U+202E) could make two names look alike while differing, or one read as another.
+ */
+export const KEY_NAME_PATTERN = /^[\p{L}\p{N} ._@+-]+$/u;
+
+export const keyNameSchema = z
+  .string()
+  .trim()
+  .normalize("NFC")
+  .min(1, "Name the person or service the key is for.")
+  .max(100, "At most 100 characters.")
+  .regex(
+    KEY_NAME_PATTERN,
+    "Use letters and digits of any script, spaces, and '.', '_', '@', '+' or '-'.",
+  )
+  .openapi({
+    description:
+      "The person or service the key belongs to; the audit names it as actor. Letters and " +
+      "digits of any script, spaces, and '.', '_', '@', '+' or '-'; at most 100 characters.",
+    example: "nightly-export",
+  });
+
 const createKeySchema = z
   .object({
-    name: z
-      .string()
-      .trim()
-      .min(1, "Name the person or service the key is for.")
-      .max(100, "At most 100 characters.")
-      .refine((name) => !/\p{Cc}/u.test(name), "No control characters.")
-      .openapi({
-        description: "The person or service the key belongs to; the audit names it as actor.",
-        example: "nightly-export",
-      }),
+    name: keyNameSchema,
     scopes: scopeListSchema,
   })
   .strict()
@@ -115,14 +133,15 @@ const revokeKeyRoute = createRoute({
   summary: "Revoke an API key at once",
   description:
     "The key is refused from its next request on. The calling key may revoke itself. " +
-    "Revoking a revoked key changes nothing and answers the key as it is.",
+    "Revoking a revoked key changes nothing and answers the key as it is. The tenant's last " +
+    "active key with the admin scope cannot be revoked (409 `last_admin_key`).",
   request: { params: z.object({ keyId: keyIdSchema }) },
   responses: {
     200: {
       description: "The revoked key",
       content: { "application/json": { schema: apiKeySchema } },
     },
-    ...problemResponses(400, 401, 403, 404),
+    ...problemResponses(400, 401, 403, 404, 409),
   },
 });
 
@@ -182,6 +201,39 @@ async function insertKey(
   return { key, row: await requireKeyRow(db, tenantId, keyId) };
 }
 
+function holdsAdmin(row: KeyRow): boolean {
+  return storedScopesSchema.parse(row.scopes).includes("admin");
+}
+
+function lastAdminKey(): ApiError {
+  return new ApiError(
+    "last_admin_key",
+    "This is the tenant's last active key with the admin scope; revoking it would leave nobody " +
+      "able to manage keys. Create another key with the admin scope first, then revoke this one.",
+  );
+}
+
+/** Refuses to revoke an admin key when no other active key of its tenant holds `admin`. */
+async function requireAnotherAdmin(db: Database, row: KeyRow): Promise<void> {
+  if (!holdsAdmin(row)) return;
+  const active = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.tenantId, row.tenantId), isNull(apiKeys.revokedAt)))
+    .all();
+  if (!active.some((other) => other.id !== row.id && holdsAdmin(other))) throw lastAdminKey();
+}
+
+/**
+ * The same rule inside the revoking statement, for two admins revoking each other at once: D1
+ * runs one batch at a time, so the second finds no other admin and changes nothing.
+ */
+function anotherActiveAdmin(row: KeyRow) {
+  return sql`EXISTS (SELECT 1 FROM ${apiKeys} AS other, json_each(other.scopes) AS scope
+    WHERE other.tenant_id = ${row.tenantId} AND other.id <> ${row.id}
+      AND other.revoked_at IS NULL AND scope.value = 'admin')`;
+}
+
 async function revokeKey(
   db: Database,
   row: KeyRow,
@@ -189,12 +241,18 @@ async function revokeKey(
   now = Date.now(),
 ): Promise<KeyRow> {
   if (row.revokedAt !== null) return row;
+  await requireAnotherAdmin(db, row);
 
   const revoke = db
     .update(apiKeys)
     .set({ revokedAt: now })
     .where(
-      and(eq(apiKeys.tenantId, row.tenantId), eq(apiKeys.id, row.id), isNull(apiKeys.revokedAt)),
+      and(
+        eq(apiKeys.tenantId, row.tenantId),
+        eq(apiKeys.id, row.id),
+        isNull(apiKeys.revokedAt),
+        holdsAdmin(row) ? anotherActiveAdmin(row) : undefined,
+      ),
     );
   const event = buildAuditEvent(
     {
@@ -209,8 +267,24 @@ async function revokeKey(
   // A key is revoked once, so its revocation event gets one id, derived from the key's: when two
   // revocations race, the loser's update matches no row and its event insert is ignored.
   const once = { ...event, id: `evt_${row.id.slice("key_".length)}` };
-  await db.batch([revoke, insertAuditEvents(db, [once])]);
-  return requireKeyRow(db, row.tenantId, row.id);
+  // When the last-admin rule stopped the update, the event describes nothing: drop it in the
+  // same batch. Its id belongs to this key's revocation alone, so no other event can go with it.
+  const dropIfNotRevoked = db.delete(auditEvents).where(
+    and(
+      eq(auditEvents.id, once.id),
+      notExists(
+        db
+          .select({ id: apiKeys.id })
+          .from(apiKeys)
+          .where(and(eq(apiKeys.id, row.id), isNotNull(apiKeys.revokedAt))),
+      ),
+    ),
+  );
+  await db.batch([revoke, insertAuditEvents(db, [once]), dropIfNotRevoked]);
+
+  const after = await requireKeyRow(db, row.tenantId, row.id);
+  if (after.revokedAt === null) throw lastAdminKey();
+  return after;
 }
 
 export function registerKeyRoutes(api: OpenAPIHono<HonoEnv>): void {

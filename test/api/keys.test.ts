@@ -1,5 +1,8 @@
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { database } from "../../src/db/client.ts";
+import { apiKeys } from "../../src/db/schema.ts";
 import { sha256Hex } from "../../src/identity/api-keys.ts";
 import { newId } from "../../src/ids.ts";
 import { api, publish, publishRaw, seedTenant, type TestTenant, utf8 } from "../support/harness.ts";
@@ -108,6 +111,51 @@ describe("POST /v1/keys", () => {
     expect(problem.issues.map((issue) => issue.field)).toContain(field);
     expect((await listKeys(admin)).map((key) => key.id)).toEqual([admin.keyId]);
     expect(await auditOf(admin, "key.created")).toEqual([]);
+  });
+
+  it.each([
+    ["a lookalike hyphen (U+2010)", "ops\u2010bot"],
+    ["a right-to-left override (U+202E)", "ops\u202Egpj.exe"],
+    ["a left-to-right isolate (U+2066)", "ops\u2066bot"],
+    ["a zero-width space (U+200B)", "ops\u200Bbot"],
+    ["a non-breaking space (U+00A0)", "ops\u00A0bot"],
+    ["a slash", "ops/bot"],
+    ["a quote", "o'ops"],
+  ])(
+    "names hold only letters, digits, space and . _ @ + -: %s answers 400",
+    async (_case, name) => {
+      const admin = await seedTenant();
+
+      const response = await api(admin, "/keys", {
+        method: "POST",
+        json: { name, scopes: ["issue"] },
+      });
+
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        code: "invalid_request",
+        issues: [
+          {
+            field: "name",
+            message: "Use letters and digits of any script, spaces, and '.', '_', '@', '+' or '-'.",
+          },
+        ],
+      });
+      expect((await listKeys(admin)).map((key) => key.id)).toEqual([admin.keyId]);
+    },
+  );
+
+  it("names may use letters and digits of any script, space and . _ @ + -", async () => {
+    const admin = await seedTenant();
+    for (const name of [
+      "José Müller",
+      "運用チーム",
+      "ops+ci@st-marys.example",
+      "nightly_export.v2",
+      "Ward ٤ analysts",
+    ]) {
+      expect((await createKey(admin, name, ["issue"])).name).toBe(name);
+    }
   });
 
   it("accepts a name of exactly 100 characters and trims surrounding spaces", async () => {
@@ -226,6 +274,7 @@ describe("POST /v1/keys/{keyId}/revoke", () => {
 
   it("a key may revoke itself: the answer arrives, and its next request gets 401", async () => {
     const admin = await seedTenant();
+    await createKey(admin, "second-admin", ["admin"]);
 
     const response = await revoke(admin, admin.keyId);
 
@@ -274,6 +323,68 @@ describe("POST /v1/keys/{keyId}/revoke", () => {
     expect((await api(owner, "/keys")).status).toBe(200);
     expect(await auditOf(stranger, "key.revoked")).toEqual([]);
     expect(await auditOf(owner, "key.revoked")).toEqual([]);
+  });
+
+  it("the tenant's last active admin key cannot be revoked: 409 last_admin_key, nothing changes", async () => {
+    const admin = await seedTenant();
+    const publisher = await createKey(admin, "publisher", ["publish"]);
+    const formerAdmin = await createKey(admin, "former-admin", ["admin"]);
+    expect((await revoke(admin, formerAdmin.id)).status).toBe(200);
+
+    const response = await revoke(admin, admin.keyId);
+
+    expect(response.status, await response.clone().text()).toBe(409);
+    expect(await response.json()).toMatchObject({
+      code: "last_admin_key",
+      status: 409,
+      title: "The tenant's last admin key cannot be revoked",
+      detail: expect.stringContaining("Create another key with the admin scope first"),
+    });
+    const keys = await listKeys(admin);
+    expect(keys.find((key) => key.id === admin.keyId)?.revokedAt).toBeNull();
+    expect(keys.find((key) => key.id === publisher.id)?.revokedAt).toBeNull();
+    const revoked = await auditOf(admin, "key.revoked");
+    expect(revoked.map((event) => event.detail?.keyId)).toEqual([formerAdmin.id]);
+  });
+
+  it("an admin key may be revoked while another active admin key remains, not after", async () => {
+    const admin = await seedTenant();
+    const other = await createKey(admin, "other-admin", ["admin", "audit:read"]);
+
+    expect((await revoke(other.key, admin.keyId)).status).toBe(200);
+    const last = await revoke(other.key, other.id);
+
+    expect(last.status).toBe(409);
+    expect(await last.json()).toMatchObject({ code: "last_admin_key" });
+    expect((await listKeys(other.key)).find((key) => key.id === other.id)?.revokedAt).toBeNull();
+  });
+
+  it("keys without the admin scope may be revoked however few admins remain", async () => {
+    const admin = await seedTenant();
+    const { id } = await createKey(admin, "issuer", ["issue", "revoke"]);
+
+    expect((await revoke(admin, id)).status).toBe(200);
+  });
+
+  it("two admins revoking each other at once leave one admin key active", async () => {
+    const admin = await seedTenant();
+    const other = await createKey(admin, "other-admin", ["admin"]);
+
+    const answers = await Promise.all([revoke(admin, other.id), revoke(other.key, admin.keyId)]);
+
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    const keys = await database(env.DB)
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.tenantId, admin.tenantId))
+      .all();
+    expect(keys.filter((key) => key.revokedAt === null)).toHaveLength(1);
+    const events = await env.DB.prepare(
+      "SELECT count(*) AS n FROM audit_events WHERE tenant_id = ? AND action = 'key.revoked'",
+    )
+      .bind(admin.tenantId)
+      .first<{ n: number }>();
+    expect(events?.n).toBe(1);
   });
 
   it("an id that is not a key id answers 400", async () => {
