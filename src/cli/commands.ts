@@ -6,7 +6,14 @@
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
-import type { ApiKey, Link, LinkConstraints, PortcullisClient, Version } from "../client/index.ts";
+import type {
+  ApiKey,
+  AuditEvent,
+  Link,
+  LinkConstraints,
+  PortcullisClient,
+  Version,
+} from "../client/index.ts";
 import type { Invocation, PublishArgs } from "./args.ts";
 import { createBundle, showBundle } from "./bundle-commands.ts";
 import { guessContentType } from "./content-type.ts";
@@ -116,9 +123,10 @@ export async function execute(
         event.reason ?? "",
         event.linkId ?? "",
         event.bytesServed === null ? "" : String(event.bytesServed),
+        noteOf(event),
       ]);
       const table = rows.length
-        ? formatTable(["time", "action", "outcome", "reason", "link", "bytes"], rows)
+        ? formatTable(["time", "action", "outcome", "reason", "link", "bytes", "note"], rows)
         : "No audit events match.";
       const more = page.nextCursor ? `\nMore events: add --cursor ${page.nextCursor}` : "";
       return { json: page, text: table + more };
@@ -154,6 +162,16 @@ export async function execute(
     case "subjects deactivate":
       return deactivateSubject(client, invocation.subjectId);
   }
+}
+
+/**
+ * The person's own words on an event (`revoke --reason`, `--note`), on one line: other people
+ * wrote them, so line breaks, terminal controls and bidirectional overrides become spaces.
+ */
+function noteOf(event: AuditEvent): string {
+  const note = event.detail?.note;
+  if (typeof note !== "string") return "";
+  return note.replace(/[\s\p{Cc}\u202A-\u202E\u2066-\u2069]+/gu, " ").trim();
 }
 
 async function publish(

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { withoutUrlCredentials } from "../client/errors.ts";
 
 export const DEV_CREDENTIALS_PATH = join(".portcullis", "dev.json");
 
@@ -102,10 +103,27 @@ export function discoverCredentials(
   throw new CredentialsError("no_credentials", `Set ${missing}${hint}.`);
 }
 
+/** A URL fit to print, credentials out, even when it does not parse as one (`u:p@host`). */
+function printable(raw: string): string {
+  return withoutUrlCredentials(raw).replace(/^[^\s/]*@/, "");
+}
+
 function checked(credentials: Credentials): Credentials {
-  if (URL.canParse(credentials.url)) return credentials;
-  throw new CredentialsError(
-    "bad_url",
-    `The gateway URL ${credentials.url} is not an absolute URL.`,
-  );
+  const url = URL.canParse(credentials.url) ? new URL(credentials.url) : null;
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+    throw new CredentialsError(
+      "bad_url",
+      `The gateway URL ${printable(credentials.url)} is not an absolute http:// or https:// URL.`,
+    );
+  }
+  if (url.username || url.password) {
+    url.username = "";
+    url.password = "";
+    throw new CredentialsError(
+      "bad_url",
+      `The gateway URL ${url.href} must not hold a user name or password; the API key is the ` +
+        "credential.",
+    );
+  }
+  return credentials;
 }

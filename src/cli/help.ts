@@ -31,14 +31,14 @@ Commands:
                             deactivate a subject, revoking every link bound to it
 
 Every command takes:
-  --json                    print exactly one JSON document on stdout, for scripts
+  --json                    on success, print exactly one JSON document on stdout, for scripts
   -h, --help                show the command's help (also: portcullis help <command>)
 
 Credentials: PORTCULLIS_URL and PORTCULLIS_API_KEY; whatever they leave unset is read from the
 nearest .portcullis/dev.json at or above the current directory, which \`npm start\` writes.
 
 Exit status: 0 done; 1 the API refused or could not be reached; 2 a usage or local error.
-Errors are one line on stderr: error <code>: <reason>.`;
+Errors are one line on stderr, with --json too: error <code>: <reason>; stdout stays empty.`;
 
 const COMMANDS: Record<HelpTopic, string> = {
   publish: `Usage: portcullis publish FILE --name NAME [options]
@@ -179,7 +179,8 @@ Creates an API key for a person or service and prints it. The key is shown this 
 cannot be recovered: store it at once (a secret manager, not a chat message).
 
 Options:
-  --name NAME               who the key is for, 1-100 characters; the audit names it as actor
+  --name NAME               who the key is for; the audit names it as actor: 1-100 letters and
+                            digits of any script, spaces, '.', '_', '@', '+' or '-'
   --scopes LIST             comma-separated, each once: publish, issue, revoke, approve,
                             audit:read, admin
   --json                    print the key as JSON, the key itself included`,
@@ -195,7 +196,8 @@ Options:
   "keys revoke": `Usage: portcullis keys revoke KEY_ID
 
 Revokes an API key at once: its next request is refused. You may revoke the key you are
-using; every later command with it then fails with unauthenticated.
+using; every later command with it then fails with unauthenticated. The tenant's last active key
+with the admin scope cannot be revoked (last_admin_key): create another admin key first.
 
 Options:
   --json                    print the revoked key as JSON`,

@@ -1,12 +1,18 @@
 /**
  * The `portcullis` command: parse, find credentials, run one command, print. Results go to
- * stdout (text for people, or exactly one JSON document with --json); errors go to stderr as
- * one line, `error <code>: <reason>`. The exit status says who erred: 1 the API or the network,
- * 2 the command line or the local setup. The API key in use is never printed; a key made by
+ * stdout (text for people, or on success exactly one JSON document with --json); errors go to
+ * stderr as one line, `error <code>: <reason>`, with --json too, and leave stdout empty. The
+ * exit status says who erred: 1 the API or the network, 2 the command line or the local setup.
+ * The API key in use is never printed, nor a URL's user name or password; a key made by
  * `keys create` is printed that once, since the answer is its only copy.
  */
 import { createInterface } from "node:readline";
-import { type FetchLike, PortcullisClient, PortcullisError } from "../client/index.ts";
+import {
+  type FetchLike,
+  PortcullisClient,
+  PortcullisError,
+  withoutUrlCredentials,
+} from "../client/index.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
 import {
   execute,
@@ -83,7 +89,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     return EXIT_OK;
   } catch (error) {
     const { code, reason, status } = describeFailure(error, credentials);
-    io.stderr.write(`error ${code}: ${reason.replace(/\s*\n\s*/g, " ")}\n`);
+    const line = withoutUrlCredentials(reason).replace(/\s*\n\s*/g, " ");
+    io.stderr.write(`error ${code}: ${line}\n`);
     return status;
   }
 }
@@ -111,16 +118,21 @@ function describeFailure(
   return { code: "internal", reason: message, status: EXIT_API_ERROR };
 }
 
+/** Ends `text` as a sentence, so the next one does not run into it. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 function explain(error: PortcullisError, credentials: Credentials | undefined): string {
   let reason = error.detail;
   if (error.code === "unauthenticated" && credentials) {
-    reason += ` The API key from ${credentials.keySource} was refused.`;
+    reason = `${sentence(reason)} The API key from ${credentials.keySource} was refused.`;
     if (credentials.keySource.endsWith("dev.json")) {
       reason += " If the local database was reset, run `npm run setup:dev`.";
     }
   }
   if (error.code === "network_error" && credentials) {
-    reason += ` Is the gateway running at ${credentials.url}?`;
+    reason = `${sentence(reason)} Is the gateway running at ${credentials.url}?`;
   }
   if (error.status > 0 && error.requestId) reason += ` (request ${error.requestId})`;
   return reason;

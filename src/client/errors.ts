@@ -45,3 +45,11 @@ export class PortcullisError extends Error {
     this.problem = options.problem ?? null;
   }
 }
+
+/**
+ * `text` with the user name and password taken out of every URL in it: `https://u:p@host/` reads
+ * `https://host/`. Error text quotes URLs, and a URL's credentials are as secret as a key.
+ */
+export function withoutUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z\d+.-]*:\/\/)[^\s/?#]*@/gi, "$1");
+}

@@ -15,7 +15,7 @@
 import type { z } from "zod";
 import { newId } from "../ids.ts";
 import { meteredBody } from "./body.ts";
-import { PortcullisError } from "./errors.ts";
+import { PortcullisError, withoutUrlCredentials } from "./errors.ts";
 import type {
   AuditQuery,
   CreateBundleInput,
@@ -59,7 +59,7 @@ import {
 } from "./types.ts";
 
 export type { UploadBody } from "./body.ts";
-export { type ClientErrorCode, PortcullisError } from "./errors.ts";
+export { type ClientErrorCode, PortcullisError, withoutUrlCredentials } from "./errors.ts";
 export * from "./inputs.ts";
 export * from "./types.ts";
 
@@ -116,8 +116,16 @@ export class PortcullisClient {
 
   constructor(options: PortcullisClientOptions) {
     if (!URL.canParse(options.baseUrl)) {
+      const shown = JSON.stringify(withoutUrlCredentials(options.baseUrl));
+      throw new TypeError(`"baseUrl" must be an absolute URL, got ${shown}`);
+    }
+    const base = new URL(options.baseUrl);
+    if (base.username || base.password) {
+      // fetch would refuse every call, quoting the URL, password included, in its error.
+      base.username = "";
+      base.password = "";
       throw new TypeError(
-        `"baseUrl" must be an absolute URL, got ${JSON.stringify(options.baseUrl)}`,
+        `"baseUrl" must not hold a user name or password, got ${JSON.stringify(base.href)}`,
       );
     }
     if (typeof options.apiKey !== "string" || options.apiKey.length === 0) {
@@ -461,7 +469,9 @@ function transportError(error: unknown, requestId: string, signal?: AbortSignal)
   if (signal?.aborted) {
     return new PortcullisError("aborted", "The call was aborted.", { requestId, cause: error });
   }
-  const reason = error instanceof Error ? describeCause(error) : String(error);
+  const reason = withoutUrlCredentials(
+    error instanceof Error ? describeCause(error) : String(error),
+  );
   return new PortcullisError("network_error", reason, { requestId, cause: error });
 }
 

@@ -116,6 +116,43 @@ describe("discoverCredentials", () => {
     );
   });
 
+  it.each([
+    [
+      "PORTCULLIS_URL",
+      { PORTCULLIS_URL: "https://ops:pa55@gw.example.org", PORTCULLIS_API_KEY: KEY },
+      {},
+    ],
+    [
+      "dev.json",
+      {},
+      { [devPath]: JSON.stringify({ url: "http://ops:pa55@127.0.0.1:8787", apiKey: KEY }) },
+    ],
+  ])(
+    "refuses a gateway URL with a user name or password from %s, naming it without them",
+    (_source, env, contents) => {
+      const error = credentialsErrorOf(() => discoverCredentials(env, "/repo", files(contents)));
+
+      expect(error.code).toBe("bad_url");
+      expect(error.message).toMatch(
+        /^The gateway URL https?:\/\/(gw\.example\.org|127\.0\.0\.1:8787)\/ must not hold/,
+      );
+      expect(error.message).not.toContain("pa55");
+      expect(error.message).not.toContain("ops");
+    },
+  );
+
+  it.each(["ops:pa55@gw.example.org", "ftp://ops:pa55@gw.example.org"])(
+    "refuses a gateway URL that is not http(s), without repeating credentials: %s",
+    (url) => {
+      const env = { PORTCULLIS_URL: url, PORTCULLIS_API_KEY: KEY };
+      const error = credentialsErrorOf(() => discoverCredentials(env, "/repo", files({})));
+
+      expect(error.code).toBe("bad_url");
+      expect(error.message).toContain("http:// or https://");
+      expect(error.message).not.toContain("pa55");
+    },
+  );
+
   it("never puts the key in an error message", () => {
     const text = JSON.stringify({ apiKey: KEY });
     const error = credentialsErrorOf(() =>

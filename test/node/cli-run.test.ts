@@ -108,7 +108,15 @@ describe("portcullis output", () => {
     const result = await cli(["audit", "--link", LINK.id], fetch);
 
     const [header, row, more] = result.stdout.trimEnd().split("\n");
-    expect(header?.split(/ +/)).toEqual(["time", "action", "outcome", "reason", "link", "bytes"]);
+    expect(header?.split(/ +/)).toEqual([
+      "time",
+      "action",
+      "outcome",
+      "reason",
+      "link",
+      "bytes",
+      "note",
+    ]);
     expect(row?.split(/ +/)).toEqual([
       event.occurredAt,
       event.action,
@@ -117,6 +125,41 @@ describe("portcullis output", () => {
       "2119559",
     ]);
     expect(more).toContain("--cursor abc");
+  });
+
+  it("audit shows the note people gave (revoke --reason, --note) in a note column", async () => {
+    const event = {
+      id: "evt_1",
+      occurredAt: "2026-01-01T00:00:00.000Z",
+      tenantId: "ten_1",
+      linkId: LINK.id,
+      versionId: VERSION.versionId,
+      action: "link.revoked",
+      outcome: "succeeded",
+      reason: "revoked_by_issuer",
+      actor: "ci",
+      clientIp: null,
+      country: null,
+      userAgent: null,
+      bytesServed: null,
+      requestId: null,
+      detail: { note: "sent to the wrong ward" },
+    };
+    const unsafe = { ...event, id: "evt_2", detail: { note: "two\nlines \u001b[31mred" } };
+    const plain = { ...event, id: "evt_3", action: "link.issued", reason: null, detail: null };
+    const { fetch } = fakeFetch(() =>
+      json(200, { events: [event, unsafe, plain], nextCursor: null }),
+    );
+
+    const result = await cli(["audit", "--link", LINK.id], fetch);
+
+    const [header, noted, cleaned, bare, extra] = result.stdout.trimEnd().split("\n");
+    expect(header?.split(/ +/).at(-1)).toBe("note");
+    expect(noted).toMatch(/ revoked_by_issuer +lnk_A{22} +sent to the wrong ward$/);
+    expect(cleaned).toMatch(/ two lines \[31mred$/);
+    expect(bare).toMatch(/ link\.issued +succeeded +lnk_A{22}$/);
+    expect(extra).toBeUndefined();
+    expect(result.stdout).not.toContain("\u001b");
   });
 
   it("shows the link's state for status", async () => {
@@ -143,6 +186,82 @@ describe("portcullis errors", () => {
     expect(result.status).toBe(EXIT_API_ERROR);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe("error link_revoked: This link has been revoked (request req_9)\n");
+  });
+
+  it("never prints URL credentials: a PORTCULLIS_URL with user:pass@ is refused without them", async () => {
+    const { fetch, sent } = fakeFetch(() => json(200, { versions: [] }));
+    const env = {
+      PORTCULLIS_URL: "https://alice:s3cr%40t@gw.example.org/",
+      PORTCULLIS_API_KEY: KEY,
+    };
+
+    const result = await cli(["versions", "x"], fetch, { env });
+
+    expect(result.status).toBe(EXIT_USAGE);
+    expect(result.stderr).toBe(
+      "error bad_url: The gateway URL https://gw.example.org/ must not hold a user name or " +
+        "password; the API key is the credential.\n",
+    );
+    expect(sent).toEqual([]);
+  });
+
+  it.each([
+    [
+      "a network error",
+      () => {
+        throw new TypeError(
+          "Request cannot be constructed from a URL that includes credentials: " +
+            "https://bob:hunter2@proxy.example/v1/x",
+        );
+      },
+    ],
+    [
+      "a problem document",
+      () =>
+        json(502, {
+          code: "storage_unavailable",
+          detail: "at https://bob:hunter2@proxy.example/v1/x",
+        }),
+    ],
+  ])("never prints URL credentials found in %s", async (_case, reply) => {
+    const result = await cli(["versions", "x"], async () => reply());
+
+    expect(result.status).toBe(EXIT_API_ERROR);
+    expect(result.stderr).toContain("https://proxy.example/v1/x");
+    expect(result.stderr).not.toContain("hunter2");
+    expect(result.stderr).not.toContain("bob");
+  });
+
+  it.each([
+    ["bad port", new Error("bad port"), "fetch failed: bad port."],
+    [
+      "ECONNREFUSED",
+      Object.assign(new Error("x"), { code: "ECONNREFUSED" }),
+      "fetch failed (ECONNREFUSED).",
+    ],
+  ])(
+    "a network error (%s) and the hint that follows are separate sentences",
+    async (_case, cause, reason) => {
+      const result = await cli(["versions", "x"], async () => {
+        throw new TypeError("fetch failed", { cause });
+      });
+
+      expect(result.status).toBe(EXIT_API_ERROR);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toBe(
+        `error network_error: ${reason} Is the gateway running at https://gw.example.org?\n`,
+      );
+    },
+  );
+
+  it("help says --json prints one JSON document on success, and errors go to stderr as one line", async () => {
+    const result = await cli(["--help"]);
+
+    expect(result.stdout).toMatch(
+      /^ {2}--json {2,}on success, print exactly one JSON document on stdout/m,
+    );
+    expect(result.stdout).not.toMatch(/--json {2,}print exactly one JSON document/);
+    expect(result.stdout).toContain("Errors are one line on stderr, with --json too");
   });
 
   it("exits 2 for a usage error and points at the command's help", async () => {

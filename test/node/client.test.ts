@@ -251,6 +251,35 @@ describe("PortcullisClient errors", () => {
     expect(sent).toEqual([]);
   });
 
+  it("refuses a baseUrl with a user name or password, and never repeats them", () => {
+    for (const baseUrl of ["https://alice:s3cret@gw.example.org", "https://alice@gw.example.org"]) {
+      let thrown: unknown;
+      try {
+        new PortcullisClient({ baseUrl, apiKey: KEY });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message).toBe(
+        '"baseUrl" must not hold a user name or password, got "https://gw.example.org/"',
+      );
+    }
+  });
+
+  it("never puts URL credentials in a network error's detail or message", async () => {
+    const fetch: FetchLike = async () => {
+      throw new TypeError("fetch failed", {
+        cause: new Error("redirect to http://bob:hunter2@proxy.example:3128/ refused"),
+      });
+    };
+    const client = new PortcullisClient({ baseUrl: "https://gw.example.org", apiKey: KEY, fetch });
+
+    const error = await failureOf(client.getLink(LINK.id));
+
+    expect(error.detail).toBe("fetch failed: redirect to http://proxy.example:3128/ refused");
+    expect(error.message).not.toContain("hunter2");
+  });
+
   it("never puts the API key in an error", async () => {
     const { fetch } = fakeFetch(() => json(401, { code: "unauthenticated", detail: "No." }));
     const client = new PortcullisClient({ baseUrl: "https://gw.example.org", apiKey: KEY, fetch });
