@@ -17,7 +17,7 @@ const bundleNameSchema = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[^\p{Cc}/\\]+$/u, "No path separators or control characters.")
+  .regex(/^[^\p{Cc}\p{Cf}/\\]+$/u, "No path separators, control or invisible format characters.")
   .refine((name) => name.trim() !== "" && !/^\.+$/.test(name), "Not a usable file name.")
   .openapi({
     description: "The ZIP downloads as `<name>.zip`.",

@@ -13,13 +13,11 @@ export const versionIdSchema = z
   .regex(idPattern("version"), "Not a version id.")
   .openapi({ example: "ver_1P9xQm0sTq2dV7cYb3kLwA" });
 
-/** A file name a recipient can save as-is: no path separators and no control characters. */
+/** A file name a recipient can save as-is: no path separators, nothing invisible. */
 function isPlainFilename(name: string): boolean {
-  for (const char of name) {
-    const code = char.codePointAt(0) ?? 0;
-    if (code < 0x20 || code === 0x7f || char === "/" || char === "\\") return false;
-  }
-  return true;
+  // Cc: control characters. Cf: invisible format characters, among them the bidirectional
+  // overrides that make `invoice<U+202E>fdp.exe` read as "invoiceexe.pdf".
+  return !/[\p{Cc}\p{Cf}/\\]/u.test(name);
 }
 
 // RFC 9110 §8.3.1 and §5.6: media-type = type "/" subtype parameters, where type and subtype
@@ -114,7 +112,7 @@ export const publishQuerySchema = z.strictObject(
       .string()
       .min(1)
       .max(255)
-      .refine(isPlainFilename, "No path separators or control characters.")
+      .refine(isPlainFilename, "No path separators, control or invisible format characters.")
       .optional()
       .openapi({ description: "File name recipients see; defaults to the object name." }),
     modelVersion: z.string().max(128).optional(),

@@ -320,3 +320,23 @@ describe("publish: query parameters", () => {
     expect(labels["k".repeat(64)]).toHaveLength(256);
   });
 });
+
+describe("file names recipients will see", () => {
+  it.each([
+    ["a right-to-left override", "invoice\u202efdp.exe"],
+    ["a zero-width space", "ward\u200b4.csv"],
+    ["a path separator", "../ward4.csv"],
+  ])("refuses %s with 400 naming filename", async (_name, filename) => {
+    const tenant = await seedTenant();
+    const response = await publishRaw(tenant, utf8("x"), { filename });
+    expect(response.status).toBe(400);
+    const problem = await response.json<{ issues: { field: string }[] }>();
+    expect(problem.issues.map((issue) => issue.field)).toContain("filename");
+  });
+
+  it("accepts names in any script", async () => {
+    const tenant = await seedTenant();
+    const version = await publish(tenant, utf8("x"), { filename: "患者リスク_Übersicht.csv" });
+    expect(version.filename).toBe("患者リスク_Übersicht.csv");
+  });
+});
