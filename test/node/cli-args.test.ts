@@ -4,18 +4,8 @@ import {
   parseLabels,
   parsePositiveInteger,
   parseTtl,
-  UsageError,
 } from "../../src/cli/args.ts";
-
-function usageErrorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error("expected a UsageError");
-}
+import { usageErrorOf } from "./fixtures.ts";
 
 describe("parseTtl", () => {
   it.each([

@@ -1,40 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { parseCommandLine, UsageError } from "../../src/cli/args.ts";
-import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE, run } from "../../src/cli/main.ts";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE } from "../../src/cli/main.ts";
 import {
   type FetchLike,
   type IssueLinkInput,
   PortcullisClient,
   PortcullisError,
 } from "../../src/client/index.ts";
-import { BUNDLE, fakeFetch, json, KEY, LINK, VERSION } from "./fixtures.ts";
+import { BUNDLE, cli, fakeFetch, json, KEY, LINK, usageErrorOf, VERSION } from "./fixtures.ts";
 
-const ENV = { PORTCULLIS_URL: "https://gw.example.org", PORTCULLIS_API_KEY: KEY };
 const SECOND = "ver_CCCCCCCCCCCCCCCCCCCCCC";
 const BUNDLE_LINK = { ...LINK, versionId: null, bundleId: BUNDLE.bundleId };
-
-function usageErrorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error("expected a UsageError");
-}
-
-async function cli(argv: string[], fetch?: FetchLike) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const status = await run(argv, {
-    stdout: { write: (text) => stdout.push(text) },
-    stderr: { write: (text) => stderr.push(text), isTTY: false },
-    env: ENV,
-    cwd: "/",
-    ...(fetch ? { fetch } : {}),
-  });
-  return { status, stdout: stdout.join(""), stderr: stderr.join("") };
-}
 
 function clientWith(fetch: FetchLike) {
   return new PortcullisClient({ baseUrl: "https://gw.example.org", apiKey: KEY, fetch });

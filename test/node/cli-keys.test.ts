@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseCommandLine, parseScopes, UsageError } from "../../src/cli/args.ts";
+import { parseCommandLine, parseScopes } from "../../src/cli/args.ts";
 import { helpText } from "../../src/cli/help.ts";
-import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE, run } from "../../src/cli/main.ts";
-import { type FetchLike, PortcullisClient } from "../../src/client/index.ts";
-import { fakeFetch, json, KEY } from "./fixtures.ts";
-
-const ENV = { PORTCULLIS_URL: "https://gw.example.org", PORTCULLIS_API_KEY: KEY };
+import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE } from "../../src/cli/main.ts";
+import { PortcullisClient } from "../../src/client/index.ts";
+import { cli, fakeFetch, json, KEY, usageErrorOf } from "./fixtures.ts";
 
 const API_KEY = {
   id: "key_CCCCCCCCCCCCCCCCCCCCCC",
@@ -16,29 +14,6 @@ const API_KEY = {
   createdBy: "alice",
 };
 const NEW_KEY = "pcl.CCCCCCCCCCCCCCCCCCCCCC.DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD";
-
-function usageErrorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error("expected a UsageError");
-}
-
-async function cli(argv: string[], fetch?: FetchLike) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const status = await run(argv, {
-    stdout: { write: (text) => stdout.push(text) },
-    stderr: { write: (text) => stderr.push(text), isTTY: false },
-    env: ENV,
-    cwd: "/",
-    ...(fetch ? { fetch } : {}),
-  });
-  return { status, stdout: stdout.join(""), stderr: stderr.join("") };
-}
 
 describe("parseScopes", () => {
   it("reads a comma-separated list in order, ignoring spaces around names", () => {

@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseCommandLine, UsageError } from "../../src/cli/args.ts";
+import { parseCommandLine } from "../../src/cli/args.ts";
 import { parseHours } from "../../src/cli/link-options.ts";
-import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE, run } from "../../src/cli/main.ts";
-import type { FetchLike } from "../../src/client/index.ts";
-import { fakeFetch, json, KEY, LINK } from "./fixtures.ts";
-
-const ENV = { PORTCULLIS_URL: "https://gw.example.org", PORTCULLIS_API_KEY: KEY };
+import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE } from "../../src/cli/main.ts";
+import { cli, fakeFetch, json, LINK, usageErrorOf } from "./fixtures.ts";
 
 const PENDING = {
   ...LINK,
@@ -17,29 +14,6 @@ const PENDING = {
     expiresAt: "2026-01-02T00:00:00.000Z",
   },
 };
-
-function usageErrorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error("expected a UsageError");
-}
-
-async function cli(argv: string[], fetch?: FetchLike) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const status = await run(argv, {
-    stdout: { write: (text) => stdout.push(text) },
-    stderr: { write: (text) => stderr.push(text), isTTY: false },
-    env: ENV,
-    cwd: "/",
-    ...(fetch ? { fetch } : {}),
-  });
-  return { status, stdout: stdout.join(""), stderr: stderr.join("") };
-}
 
 describe("parseHours", () => {
   it.each([

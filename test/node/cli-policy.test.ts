@@ -2,13 +2,19 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCommandLine, UsageError } from "../../src/cli/args.ts";
-import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE, run } from "../../src/cli/main.ts";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE } from "../../src/cli/main.ts";
 import { formatDuration } from "../../src/cli/policy-commands.ts";
 import { type FetchLike, PortcullisClient } from "../../src/client/index.ts";
-import { BUILT_IN, fakeFetch, json, KEY, POLICY } from "./fixtures.ts";
-
-const ENV = { PORTCULLIS_URL: "https://gw.example.org", PORTCULLIS_API_KEY: KEY };
+import {
+  BUILT_IN,
+  cli as cliFrom,
+  fakeFetch,
+  json,
+  KEY,
+  POLICY,
+  usageErrorOf,
+} from "./fixtures.ts";
 
 let dir: string;
 beforeAll(async () => {
@@ -18,28 +24,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function usageErrorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error("expected a UsageError");
-}
-
-async function cli(argv: string[], fetch?: FetchLike) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const status = await run(argv, {
-    stdout: { write: (text) => stdout.push(text) },
-    stderr: { write: (text) => stderr.push(text), isTTY: false },
-    env: ENV,
-    cwd: dir,
-    ...(fetch ? { fetch } : {}),
-  });
-  return { status, stdout: stdout.join(""), stderr: stderr.join("") };
-}
+/** The CLI run from this file's temporary directory, where policy files are written. */
+const cli = (argv: string[], fetch?: FetchLike) => cliFrom(argv, fetch, dir);
 
 /** A gateway that answers GET with `current`, and PUT/DELETE as the server would. */
 function policyGateway(current = POLICY) {

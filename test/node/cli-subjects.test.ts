@@ -1,36 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { parseCommandLine, UsageError } from "../../src/cli/args.ts";
-import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE, run } from "../../src/cli/main.ts";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE } from "../../src/cli/main.ts";
 import { type FetchLike, PortcullisClient } from "../../src/client/index.ts";
-import { fakeFetch, json, KEY, SUBJECT } from "./fixtures.ts";
+import { cli, fakeFetch, json, KEY, SUBJECT, usageErrorOf } from "./fixtures.ts";
 
-const ENV = { PORTCULLIS_URL: "https://gw.example.org", PORTCULLIS_API_KEY: KEY };
 /** The subject's id as it goes in a path. */
 const SUBJECT_PATH = "https://gw.example.org/v1/subjects/okta%7C00u1abc";
 const INACTIVE = { ...SUBJECT, active: false, deactivatedAt: "2026-01-02T00:00:00.000Z" };
-
-function usageErrorOf(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error("expected a UsageError");
-}
-
-async function cli(argv: string[], fetch?: FetchLike) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const status = await run(argv, {
-    stdout: { write: (text) => stdout.push(text) },
-    stderr: { write: (text) => stderr.push(text), isTTY: false },
-    env: ENV,
-    cwd: "/",
-    ...(fetch ? { fetch } : {}),
-  });
-  return { status, stdout: stdout.join(""), stderr: stderr.join("") };
-}
 
 function clientWith(fetch: FetchLike) {
   return new PortcullisClient({ baseUrl: "https://gw.example.org", apiKey: KEY, fetch });

@@ -1,4 +1,7 @@
 /** Answers and a recording fetch for the client and CLI tests: no server, no network. */
+
+import { UsageError } from "../../src/cli/args.ts";
+import { run } from "../../src/cli/main.ts";
 import type { FetchLike } from "../../src/client/index.ts";
 import { BUILT_IN_POLICY } from "../../src/policy/classes.ts";
 
@@ -130,3 +133,31 @@ export const SUBJECT = {
   updatedAt: "2026-01-01T00:00:00.000Z",
   deactivatedAt: null,
 };
+
+/** Credentials as a user would set them: the CLI reads nothing else from the environment. */
+export const CLI_ENV = { PORTCULLIS_URL: "https://gw.example.org", PORTCULLIS_API_KEY: KEY };
+
+/** The UsageError `run` throws, or a failure saying none was thrown. */
+export function usageErrorOf(run: () => unknown): UsageError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof UsageError) return error;
+    throw error;
+  }
+  throw new Error("expected a UsageError");
+}
+
+/** Runs the CLI in-process against `fetch`, from `cwd`, and collects what it printed. */
+export async function cli(argv: string[], fetch?: FetchLike, cwd = "/") {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const status = await run(argv, {
+    stdout: { write: (text) => stdout.push(text) },
+    stderr: { write: (text) => stderr.push(text), isTTY: false },
+    env: CLI_ENV,
+    cwd,
+    ...(fetch ? { fetch } : {}),
+  });
+  return { status, stdout: stdout.join(""), stderr: stderr.join("") };
+}
