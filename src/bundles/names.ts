@@ -38,7 +38,10 @@ function plainName(filename: string): string {
   return /^\.*$/.test(wellFormed) ? `_${wellFormed}` : wellFormed;
 }
 
-/** `report.csv` → `report (2).csv`; a name without an extension (or a dotfile) gets it at the end. */
+/**
+ * `report.csv` → `report (2).csv`; a name without an extension (or a dotfile) gets it at the
+ * end.
+ */
 function withCopyNumber(name: string, copy: number): string {
   const dot = name.lastIndexOf(".");
   return dot > 0 ? `${name.slice(0, dot)} (${copy})${name.slice(dot)}` : `${name} (${copy})`;

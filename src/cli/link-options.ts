@@ -8,7 +8,10 @@ import ipaddr from "ipaddr.js";
 import { type LinkConstraints, type LinkTarget, WEEKDAYS, type Weekday } from "../client/index.ts";
 import { UsageError } from "./usage.ts";
 
-/** `portcullis link ID`: a version (`ver_…`) or a bundle (`bdl_…`), told apart by the prefix. */
+/**
+ * `portcullis link ID`: a version (`ver_…`) or a bundle (`bdl_…`), told apart by the
+ * prefix.
+ */
 export function parseLinkTarget(id: string): LinkTarget {
   if (id.startsWith("ver_")) return { versionId: id };
   if (id.startsWith("bdl_")) return { bundleId: id };

@@ -63,7 +63,8 @@ const BULK_REASONS = {
 
 /** Links that deliver any of the versions `versionIds` selects, directly or inside a bundle. */
 function deliveringVersions(versionIds: SQL): SQL | undefined {
-  const bundlesWith = sql`(SELECT ${bundleMembers.bundleId} FROM ${bundleMembers} WHERE ${bundleMembers.versionId} IN ${versionIds})`;
+  const bundlesWith = sql`(SELECT ${bundleMembers.bundleId} FROM ${bundleMembers}
+    WHERE ${bundleMembers.versionId} IN ${versionIds})`;
   return or(inArray(links.versionId, versionIds), inArray(links.bundleId, bundlesWith));
 }
 
@@ -76,7 +77,9 @@ function matching(tenantId: string, selector: LinkSelector): SQL | undefined {
       return and(
         tenant,
         deliveringVersions(
-          sql`(SELECT ${versions.id} FROM ${versions} WHERE ${versions.tenantId} = ${tenantId} AND ${versions.objectId} = ${selector.objectId})`,
+          sql`(SELECT ${versions.id} FROM ${versions}
+            WHERE ${versions.tenantId} = ${tenantId}
+            AND ${versions.objectId} = ${selector.objectId})`,
         ),
       );
     case "subject":

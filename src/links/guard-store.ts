@@ -222,7 +222,8 @@ export class GuardStore {
   dueOutbox(now: number, limit: number): OutboxRow[] {
     return this.#sql
       .exec<{ id: string; event: string; attempts: number; recorded: number; published: number }>(
-        "SELECT id, event, attempts, recorded, published FROM outbox WHERE next_attempt_at <= ? ORDER BY rowid LIMIT ?",
+        "SELECT id, event, attempts, recorded, published FROM outbox " +
+          "WHERE next_attempt_at <= ? ORDER BY rowid LIMIT ?",
         now,
         limit,
       )

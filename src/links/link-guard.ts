@@ -250,8 +250,8 @@ export class LinkGuard extends DurableObject<Env> {
 
   /**
    * Revokes the link and ends its open sessions at once. Revoking twice changes nothing.
-   * `reason` is a stable code (`revoked_by_issuer`, `retention_ended`, …); the issuer's own words,
-   * if any, go into the event's detail as `note`.
+   * `reason` is a stable code (`revoked_by_issuer`, `retention_ended`, …); the issuer's own
+   * words, if any, go into the event's detail as `note`.
    */
   async revoke(
     origin: GuardOrigin,

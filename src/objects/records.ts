@@ -126,12 +126,14 @@ export async function insertVersion(
     })
     .onConflictDoNothing({ target: [objects.tenantId, objects.name] });
 
-  const objectIdOf = sql`(SELECT ${objects.id} FROM ${objects} WHERE ${objects.tenantId} = ${input.tenantId} AND ${objects.name} = ${input.objectName})`;
+  const objectIdOf = sql`(SELECT ${objects.id} FROM ${objects}
+    WHERE ${objects.tenantId} = ${input.tenantId} AND ${objects.name} = ${input.objectName})`;
   const createVersion = db.insert(versions).values({
     id: input.versionId,
     tenantId: input.tenantId,
     objectId: objectIdOf,
-    number: sql`COALESCE((SELECT MAX(${versions.number}) FROM ${versions} WHERE ${versions.objectId} = ${objectIdOf}), 0) + 1`,
+    number: sql`COALESCE((SELECT MAX(${versions.number}) FROM ${versions}
+      WHERE ${versions.objectId} = ${objectIdOf}), 0) + 1`,
     storageKey: input.storageKey,
     filename: input.filename,
     contentType: input.contentType,

@@ -23,7 +23,11 @@ function isPlainFilename(name: string): boolean {
 // RFC 9110 §8.3.1 and §5.6: media-type = type "/" subtype parameters, where type and subtype
 // are tokens and each parameter is `OWS ";" OWS [ name "=" ( token / quoted-string ) ]`.
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-const QUOTED_STRING = String.raw`"(?:[\t \x21\x23-\x5B\x5D-\x7E\x80-\xFF]|\\[\t \x21-\x7E\x80-\xFF])*"`;
+// qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text;
+// quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ).
+const QDTEXT = String.raw`[\t \x21\x23-\x5B\x5D-\x7E\x80-\xFF]`;
+const QUOTED_PAIR = String.raw`\\[\t \x21-\x7E\x80-\xFF]`;
+const QUOTED_STRING = `"(?:${QDTEXT}|${QUOTED_PAIR})*"`;
 const PARAMETER = String.raw`[\t ]*;[\t ]*(?:${TOKEN}=(?:${TOKEN}|${QUOTED_STRING}))?`;
 const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:${PARAMETER})*$`);
 

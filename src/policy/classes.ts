@@ -106,7 +106,8 @@ export const BUILT_IN_POLICY: TenantPolicy = {
     requiredConstraints: [],
     retentionSeconds: 90 * DAY,
     summary:
-      "This file is restricted. Store it only where your organisation allows; every download is logged.",
+      "This file is restricted. Store it only where your organisation allows; " +
+      "every download is logged.",
   },
   "patient-linked": {
     defaultTtlSeconds: 4 * HOUR,
@@ -121,7 +122,8 @@ export const BUILT_IN_POLICY: TenantPolicy = {
     requiredConstraints: [],
     retentionSeconds: 30 * DAY,
     summary:
-      "This file contains patient-level data. It may be downloaded once, by its intended recipient, " +
+      "This file contains patient-level data. It may be downloaded once, " +
+      "by its intended recipient, " +
       "and must be handled under your organisation's rules for protected health information.",
   },
 };

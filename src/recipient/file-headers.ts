@@ -13,8 +13,9 @@ const SHA256_HEX = /^[0-9a-f]{64}$/i;
 const FALLBACK_CONTENT_TYPE = "application/octet-stream";
 
 /**
- * Published files are arbitrary bytes served from our own origin. Should a browser ever render one
- * instead of saving it (an HTML or SVG file opened directly), it runs sandboxed with nothing to load.
+ * Published files are arbitrary bytes served from our own origin. Should a browser ever render
+ * one instead of saving it (an HTML or SVG file opened directly), it runs sandboxed with nothing
+ * to load.
  */
 const FILE_CSP = "default-src 'none'; sandbox";
 
@@ -81,10 +82,10 @@ function attachmentDisposition(file: DeliveredFile): string {
 }
 
 /**
- * An ASCII stand-in for the file name: accents dropped (`Ü` → `U`), compatibility forms folded
- * (`…` → `...`), typographic dashes and quotes made plain, anything else replaced by `_`. A name
- * with nothing readable left (`患者リスク.csv`) falls back to the object name, which is ASCII by
- * construction, with the original extension.
+ * An ASCII stand-in for the file name: accents dropped (`Ü` → `U`), compatibility forms
+ * folded (`…` → `...`), typographic dashes and quotes made plain, anything else replaced by
+ * `_`. A name with nothing readable left (`患者リスク.csv`) falls back to the object name,
+ * which is ASCII by construction, with the original extension.
  */
 export function asciiFallback(file: Pick<DeliveredFile, "filename" | "objectName">): string {
   const folded = toAscii(file.filename);

@@ -139,7 +139,10 @@ export function contentRange(start: number, end: number, size: number): string {
   return `bytes ${start}-${end}/${size}`;
 }
 
-/** `Content-Range` of a 416 (RFC 9110 §14.4): no range, only the length the client can retry with. */
+/**
+ * `Content-Range` of a 416 (RFC 9110 §14.4): no range, only the length the client can retry
+ * with.
+ */
 export function unsatisfiedRange(size: number): string {
   return `bytes */${size}`;
 }

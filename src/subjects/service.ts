@@ -112,7 +112,8 @@ export async function listSubjects(
   const conditions: (SQL | undefined)[] = [eq(subjects.tenantId, tenantId)];
   if (filter.role !== undefined) {
     conditions.push(
-      sql`EXISTS (SELECT 1 FROM json_each(${subjects.roles}) WHERE json_each.value = ${filter.role})`,
+      sql`EXISTS (SELECT 1 FROM json_each(${subjects.roles})
+        WHERE json_each.value = ${filter.role})`,
     );
   }
   if (filter.active !== undefined) conditions.push(eq(subjects.active, filter.active));
