@@ -15,8 +15,20 @@ import type {
 } from "../client/index.ts";
 import { API_KEY_SCOPES, SENSITIVITY_CLASSES, type SensitivityClass } from "../client/index.ts";
 import { parseBundle } from "./bundle-options.ts";
+import {
+  COMMON,
+  checkOperandCount,
+  GROUPS,
+  type Group,
+  groupCommand,
+  type HelpTopic,
+  isCommand,
+  isGroup,
+  OPTIONS,
+  type Runnable,
+} from "./command-specs.ts";
 import { parseConstraints, parseLinkTarget } from "./link-options.ts";
-import { POLICY_FIELD_SPECS, parsePolicyFields } from "./policy-options.ts";
+import { parsePolicyFields } from "./policy-options.ts";
 import { parseRevoke, type RevokeArgs } from "./revoke-options.ts";
 import { parseSubjectFilter, parseSubjectInput } from "./subject-options.ts";
 import {
@@ -27,37 +39,8 @@ import {
   UsageError,
 } from "./usage.ts";
 
+export { COMMAND_NAMES, type CommandName, GROUPS, type HelpTopic } from "./command-specs.ts";
 export { parseLabels, parsePositiveInteger, parseScopes, UsageError };
-
-export const COMMAND_NAMES = [
-  "publish",
-  "bundle",
-  "link",
-  "approve",
-  "reject",
-  "revoke",
-  "status",
-  "versions",
-  "audit",
-  "keys",
-  "policy",
-  "subjects",
-] as const;
-export type CommandName = (typeof COMMAND_NAMES)[number];
-
-/** Groups of commands: `keys create`, `keys list`, …, `policy show`, …, `subjects put`, …. */
-export const GROUPS = {
-  keys: ["create", "list", "revoke"],
-  policy: ["show", "set", "reset"],
-  subjects: ["put", "show", "list", "deactivate"],
-} as const;
-type Group = keyof typeof GROUPS;
-type GroupCommand = { [G in Group]: `${G} ${(typeof GROUPS)[G][number]}` }[Group];
-
-/** What can run: every command but the groups, plus each command in a group. */
-type Runnable = Exclude<CommandName, Group> | GroupCommand;
-/** What has a help page: every command, each group and each command in it. */
-export type HelpTopic = CommandName | GroupCommand;
 
 export type Invocation =
   | { command: "help"; topic: HelpTopic | null }
@@ -109,125 +92,6 @@ export interface PublishArgs {
   labels: Record<string, string>;
 }
 
-type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
-
-const COMMON: Record<string, OptionSpec> = {
-  help: { type: "boolean", short: "h" },
-  json: { type: "boolean" },
-};
-
-const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
-  publish: {
-    name: { type: "string" },
-    class: { type: "string" },
-    filename: { type: "string" },
-    "content-type": { type: "string" },
-    "model-version": { type: "string" },
-    "training-window": { type: "string" },
-    "recipient-group": { type: "string" },
-    meta: { type: "string", multiple: true },
-  },
-  bundle: { name: { type: "string" } },
-  link: {
-    ttl: { type: "string" },
-    uses: { type: "string" },
-    to: { type: "string" },
-    subject: { type: "string" },
-    group: { type: "string" },
-    ip: { type: "string", multiple: true },
-    country: { type: "string", multiple: true },
-    hours: { type: "string" },
-  },
-  approve: { note: { type: "string" } },
-  reject: { note: { type: "string" } },
-  revoke: {
-    reason: { type: "string" },
-    version: { type: "string" },
-    object: { type: "string" },
-    subject: { type: "string" },
-    everything: { type: "boolean" },
-    yes: { type: "boolean" },
-    note: { type: "string" },
-  },
-  status: {},
-  versions: {},
-  audit: {
-    link: { type: "string" },
-    version: { type: "string" },
-    action: { type: "string" },
-    outcome: { type: "string" },
-    from: { type: "string" },
-    to: { type: "string" },
-    limit: { type: "string" },
-    cursor: { type: "string" },
-  },
-  "keys create": { name: { type: "string" }, scopes: { type: "string" } },
-  "keys list": {},
-  "keys revoke": {},
-  "policy show": {},
-  "policy set": { file: { type: "string" }, ...POLICY_FIELD_SPECS },
-  "policy reset": {},
-  "subjects put": {
-    role: { type: "string", multiple: true },
-    "no-roles": { type: "boolean" },
-    attr: { type: "string", multiple: true },
-    email: { type: "string" },
-    name: { type: "string" },
-  },
-  "subjects show": {},
-  "subjects list": {
-    role: { type: "string" },
-    active: { type: "boolean" },
-    inactive: { type: "boolean" },
-    limit: { type: "string" },
-    cursor: { type: "string" },
-  },
-  "subjects deactivate": {},
-};
-
-/** An operand's name, and whether a command takes exactly one, at most one, or one or more. */
-type Operand = { name: string; count: "one" | "optional" | "many" };
-const one = (name: string): Operand => ({ name, count: "one" });
-
-/** What each command takes as operands; `null` for none. */
-const OPERAND: Record<Runnable, Operand | null> = {
-  publish: one("FILE"),
-  bundle: { name: "VERSION_ID", count: "many" },
-  link: one("VERSION_ID or BUNDLE_ID"),
-  approve: one("LINK_ID"),
-  reject: one("LINK_ID"),
-  revoke: { name: "LINK_ID", count: "optional" },
-  status: one("LINK_ID"),
-  versions: one("NAME"),
-  audit: null,
-  "keys create": null,
-  "keys list": null,
-  "keys revoke": one("KEY_ID"),
-  "policy show": null,
-  "policy set": one("CLASS"),
-  "policy reset": one("CLASS"),
-  "subjects put": one("SUBJECT_ID"),
-  "subjects show": one("SUBJECT_ID"),
-  "subjects list": null,
-  "subjects deactivate": one("SUBJECT_ID"),
-};
-
-function checkOperandCount(command: Runnable, count: number): void {
-  const operand = OPERAND[command];
-  if (operand === null) {
-    if (count !== 0) throw new UsageError(`${command} takes no operand.`, command);
-    return;
-  }
-  const wanted = {
-    one: { fits: count === 1, what: "one" },
-    optional: { fits: count <= 1, what: "at most one" },
-    many: { fits: count >= 1, what: "one or more" },
-  }[operand.count];
-  if (!wanted.fits) {
-    throw new UsageError(`${command} takes ${wanted.what} ${operand.name}.`, command);
-  }
-}
-
 /** `90s`, `30m`, `2h`, `7d` or plain seconds, as a whole number of seconds. */
 export function parseTtl(text: string): number {
   return parseDuration("--ttl", text);
@@ -239,19 +103,6 @@ function parseClass(text: string, what = "--class"): SensitivityClass {
     throw new UsageError(`${what} must be one of ${SENSITIVITY_CLASSES.join(", ")}.`);
   }
   return found;
-}
-
-function isCommand(word: string): word is CommandName {
-  return (COMMAND_NAMES as readonly string[]).includes(word);
-}
-
-function isGroup(word: string): word is Group {
-  return Object.hasOwn(GROUPS, word);
-}
-
-function groupCommand(group: Group, action: string): GroupCommand | null {
-  const actions: readonly string[] = GROUPS[group];
-  return actions.includes(action) ? (`${group} ${action}` as GroupCommand) : null;
 }
 
 export function parseCommandLine(argv: readonly string[]): Invocation {
