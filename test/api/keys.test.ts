@@ -66,7 +66,7 @@ describe("POST /v1/keys", () => {
     expect(Date.now() - Date.parse(created.createdAt)).toBeLessThan(60_000);
   });
 
-  it("the new key works for its scopes, under its own name, and gets 403 outside them", async () => {
+  it("the new key works for its scopes under its own name, 403 outside them", async () => {
     const admin = await seedTenant();
     const { key, name } = await createKey(admin, "publisher-bot", ["publish"]);
 
@@ -325,7 +325,7 @@ describe("POST /v1/keys/{keyId}/revoke", () => {
     expect(await auditOf(owner, "key.revoked")).toEqual([]);
   });
 
-  it("the tenant's last active admin key cannot be revoked: 409 last_admin_key, nothing changes", async () => {
+  it("the last active admin key cannot be revoked: 409 last_admin_key, no change", async () => {
     const admin = await seedTenant();
     const publisher = await createKey(admin, "publisher", ["publish"]);
     const formerAdmin = await createKey(admin, "former-admin", ["admin"]);

@@ -249,7 +249,7 @@ describe("publish: query parameters", () => {
     expect(await response.json()).toMatchObject({ labels: { a: "1", b: "2", c: "" } });
   });
 
-  it("a label key given twice answers 400 naming the key, rather than keeping the last", async () => {
+  it("a label key given twice answers 400 naming it, rather than keeping the last", async () => {
     const tenant = await seedTenant();
 
     const response = await publishTo(tenant, "&label=fy=2024&label=source=cms&label=fy=2025");
@@ -305,7 +305,7 @@ describe("publish: query parameters", () => {
     },
   );
 
-  it("accepts labels at their limits: 32 labels, a 64-character key, a 256-character value", async () => {
+  it("accepts labels at their limits: 32 labels, 64-char key, 256-char value", async () => {
     const tenant = await seedTenant();
     const query = [
       `&label=${"k".repeat(64)}=${"v".repeat(256)}`,
@@ -336,7 +336,8 @@ describe("file names recipients will see", () => {
 
   it("accepts names in any script", async () => {
     const tenant = await seedTenant();
-    const version = await publish(tenant, utf8("x"), { filename: "患者リスク_Übersicht.csv" });
+    const filename = "患者リスク_Übersicht.csv";
+    const version = await publish(tenant, utf8("x"), { filename });
     expect(version.filename).toBe("患者リスク_Übersicht.csv");
   });
 });

@@ -207,7 +207,7 @@ runSecurityMatrix({
 });
 
 describe("scope before validation", () => {
-  it("a key without the route's scope gets 403 even for a body the route would reject", async () => {
+  it("a key without the route's scope gets 403 even for a body it would reject", async () => {
     const owner = await seedTenant();
     const publisher = await addKey(owner, ["publish"]);
     for (const [path, init] of [

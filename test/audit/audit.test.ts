@@ -43,7 +43,7 @@ async function downloadOnceThenDeny(tenant: TestTenant) {
 }
 
 describe("GET /v1/audit", () => {
-  it("a full download lists issued, viewed, started, completed and denied, newest first", async () => {
+  it("a full download lists issued, viewed, started, completed, denied, newest first", async () => {
     const tenant = await seedTenant();
     const { link } = await downloadOnceThenDeny(tenant);
 

@@ -30,7 +30,7 @@ async function markPurged(versionId: string): Promise<void> {
 }
 
 describe("POST /v1/bundles", () => {
-  it("answers 201 with the members in order, their entry names, the manifest and the ZIP's size", async () => {
+  it("answers 201 with members in order, entry names, manifest and ZIP size", async () => {
     const tenant = await seedTenant();
     const versionIds = await publishSamples(tenant);
     const response = await postBundle(tenant, { name: "readmission-pack", versionIds });
@@ -64,7 +64,7 @@ describe("POST /v1/bundles", () => {
     expect(bundle.size).toBe(expectedSize);
   });
 
-  it("names clashing members deterministically: the second report.csv becomes report (2).csv", async () => {
+  it("names clashes deterministically: the second report.csv is report (2).csv", async () => {
     const tenant = await seedTenant();
     const first = await publish(tenant, utf8("a\n1\n"), { filename: "report.csv" });
     const second = await publish(tenant, utf8("a\n2\n"), { filename: "report.csv" });

@@ -103,7 +103,7 @@ describe("a bundle of the four sample files", () => {
     expect(new TextDecoder().decode(manifest?.data)).toBe(bundle.manifest);
   });
 
-  it("has a strong ETag but no Repr-Digest: no digest of the whole ZIP is known in advance", async () => {
+  it("has a strong ETag but no Repr-Digest: the whole ZIP's digest is unknown ahead", async () => {
     const { link } = await sampleBundle();
     const response = await call(await confirmAndGetSessionPath(link.path));
     const zip = await bytesOf(response);
@@ -117,7 +117,7 @@ describe("a bundle of the four sample files", () => {
     expect(response.headers.get("Cache-Control")).toBe("no-store");
   });
 
-  it("answers bytes=1000-2999, a suffix range and an If-Range resume with the same slices of the full ZIP", async () => {
+  it("bytes=1000-2999, a suffix range and an If-Range resume match the full ZIP", async () => {
     const { link } = await sampleBundle();
     const sessionPath = await confirmAndGetSessionPath(link.path);
     const full = await call(sessionPath);
@@ -147,7 +147,7 @@ describe("a bundle of the four sample files", () => {
     expect(beyond.headers.get("Content-Range")).toBe(`bytes */${size}`);
   });
 
-  it("cut after 64 KiB and resumed with Range, completes once and records each member delivered once", async () => {
+  it("cut at 64 KiB and resumed, completes once, each member recorded delivered once", async () => {
     const { tenant, versionIds, bundle, link } = await sampleBundle();
     const sessionPath = await confirmAndGetSessionPath(link.path);
 
@@ -202,7 +202,7 @@ describe("a bundle of the four sample files", () => {
     expect(await state.json()).toMatchObject({ usesSpent: 1, status: "used_up" });
   });
 
-  it("files the link's events under no version, and each member delivered under its version", async () => {
+  it("files link events under no version, each member delivered under its version", async () => {
     const { tenant, versionIds, link } = await sampleBundle();
     await bytesOf(await call(await confirmAndGetSessionPath(link.path)));
     await flushAudit(link.id);
@@ -277,7 +277,7 @@ describe("the landing of a bundle link", () => {
     });
   });
 
-  it("lists each member's name, size and sha256 on the page, and says the ZIP has no digest", async () => {
+  it("the page lists each member's name, size and sha256; the ZIP has no digest", async () => {
     const { bundle, link } = await sampleBundle();
     const response = await call(link.path, { headers: { Accept: "text/html" } });
     const html = await response.text();

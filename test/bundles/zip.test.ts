@@ -98,7 +98,7 @@ describe("the bundle ZIP's length", () => {
 });
 
 describe("the bundle ZIP's bytes", () => {
-  it("holds MANIFEST.sha256 first, then each member stored, named in UTF-8, in bundle order", async () => {
+  it("holds MANIFEST.sha256 first, then members stored, UTF-8 named, in bundle order", async () => {
     const files = samples();
     const bundle = await storedBundle(files);
     const entries = readZip(await generate(bundle));
@@ -168,7 +168,7 @@ describe("the bundle ZIP's bytes", () => {
 });
 
 describe("the canonical digest (the ETag seed)", () => {
-  it("changes with any name, size, digest, order or time, and is not the ZIP's sha256", async () => {
+  it("changes with any name, size, digest, order or time; is not the ZIP's sha256", async () => {
     const bundle = await storedBundle(samples());
     const digest = await canonicalDigest(bundle);
     const [first, second, ...rest] = bundle.members;

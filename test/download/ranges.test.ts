@@ -66,7 +66,7 @@ describe("byte ranges on a download session", () => {
     expect(env.SAMPLE_HRRP_CSV.byteLength).toBe(HRRP_SIZE);
   });
 
-  it("bytes=0-99 answers 206 with Content-Range, Content-Length 100 and exactly those bytes", async () => {
+  it("bytes=0-99 answers 206, Content-Range, Content-Length 100, exactly those bytes", async () => {
     const { sessionPath, bytes } = await hrrpSession();
     const response = await get(sessionPath, { Range: "bytes=0-99" });
 
@@ -208,7 +208,7 @@ describe("conditional requests", () => {
     expect(await sha256Hex(received)).toBe(await sha256Hex(bytes));
   });
 
-  it("If-None-Match with the ETag answers 304 with no body while the session is valid", async () => {
+  it("If-None-Match with the ETag answers 304, no body, while the session is valid", async () => {
     const { sessionPath, etag } = await hrrpSession();
     const response = await get(sessionPath, { "If-None-Match": etag });
 
@@ -226,7 +226,7 @@ describe("conditional requests", () => {
     expect((await body(response)).byteLength).toBe(HRRP_SIZE);
   });
 
-  it("after the link is revoked, If-None-Match with the ETag answers 410 link_revoked, never 304", async () => {
+  it("once the link is revoked, If-None-Match answers 410 link_revoked, never 304", async () => {
     const { tenant, linkId, sessionPath, etag } = await hrrpSession();
     const before = await get(sessionPath, { "If-None-Match": etag });
     expect(before.status).toBe(304);

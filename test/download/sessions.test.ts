@@ -122,7 +122,7 @@ async function problem(response: Response) {
 }
 
 describe("resuming within a download session", () => {
-  it("a download cut after 64 KiB and resumed with Range completes without spending another use", async () => {
+  it("a download cut at 64 KiB and resumed with Range completes on the same use", async () => {
     const { tenant, bytes, linkId, sessionPath } = await openSession();
 
     const first = await call(sessionPath);
@@ -217,7 +217,7 @@ describe("resuming within a download session", () => {
 });
 
 describe("the end of a session's window", () => {
-  it("a session that lapses without completing yields one download.interrupted with its bytes", async () => {
+  it("a session lapsing incomplete yields one download.interrupted with its bytes", async () => {
     const { tenant, linkId, sessionPath } = await openSession();
     const partial = await call(sessionPath, { headers: { Range: "bytes=0-9999" } });
     expect((await bytesOf(partial)).byteLength).toBe(10_000);
@@ -249,7 +249,7 @@ describe("the end of a session's window", () => {
     expect(withAction(events, "download.interrupted")).toHaveLength(0);
   });
 
-  it("a session URL past its window answers 410 session_ended, before and after the alarm", async () => {
+  it("a session URL past its window answers 410 session_ended before/after the alarm", async () => {
     const { linkId, sessionPath } = await openSession();
     const during = await call(sessionPath, { headers: { Range: "bytes=0-0" } });
     expect(during.status).toBe(206);
@@ -270,7 +270,7 @@ describe("the end of a session's window", () => {
 });
 
 describe("storage failures", () => {
-  it("storage failing before the first byte gives the spent use back and says so in the audit", async () => {
+  it("storage failing before the first byte refunds the use and audits the refund", async () => {
     const { tenant, versionId, linkId, linkPath, sessionPath } = await openSession();
     expect(await linkState(tenant, linkId)).toMatchObject({ usesSpent: 1, status: "used_up" });
 
@@ -323,7 +323,7 @@ describe("storage failures while another request of the session is streaming", (
 });
 
 describe("the audit outbox", () => {
-  it("survives D1 being unavailable and delivers every event exactly once when it returns", async () => {
+  it("survives D1 being down and delivers every event exactly once when it returns", async () => {
     const { tenant, linkId, linkPath } = await issueModelCardLink();
     const stub = linkGuard(env, linkId);
     await flushAudit(linkId);

@@ -91,7 +91,7 @@ describe("POST /v1/revocations by selector", () => {
     ]);
   });
 
-  it("each link is audited by its guard with the selector's reason and the caller's note", async () => {
+  it("each link is audited by its guard with the selector's reason and caller's note", async () => {
     const { tenant, versions, links } = await fixture();
     await revoked(await revoke(tenant, { objectName: "census", note: "wrong cohort" }));
     await revoked(await revoke(tenant, { versionId: versions.risk2.versionId }));
@@ -108,7 +108,7 @@ describe("POST /v1/revocations by selector", () => {
     expect((await revocationsOf(tenant, links.risk1b.id))[0]?.reason).toBe("bulk_by_subject");
   });
 
-  it("records one links.bulk_revoked summary with the actor, the selector and the counts", async () => {
+  it("records one links.bulk_revoked summary with actor, selector and counts", async () => {
     const { tenant, versions } = await fixture();
     await revoked(
       await revoke(tenant, { versionId: versions.risk1.versionId, note: "model recalled" }),
@@ -155,7 +155,7 @@ describe("POST /v1/revocations by selector", () => {
     ]);
   });
 
-  it("a guard that fails stops none of the others: 500, and the summary records the failure", async () => {
+  it("a failing guard stops none of the others: 500, the summary records the failure", async () => {
     const { tenant, links } = await fixture();
     await breakGuard(links.risk1b.id);
 
@@ -250,7 +250,7 @@ describe("POST /v1/revocations by selector", () => {
 });
 
 describe("POST /v1/revocations for the whole tenant", () => {
-  it("revokes every live link of the tenant, with reason emergency, and none of another tenant", async () => {
+  it("revokes every live link of the tenant with reason emergency, none of another's", async () => {
     const mine = await fixture();
     const theirs = await fixture();
 
@@ -267,7 +267,7 @@ describe("POST /v1/revocations for the whole tenant", () => {
     });
   });
 
-  it("needs the admin scope: a key that may only revoke gets 403 and nothing is revoked", async () => {
+  it("needs the admin scope: a revoke-only key gets 403 and nothing is revoked", async () => {
     const { tenant, all } = await fixture();
     const revoker = await addKey(tenant, ["revoke"]);
 
@@ -298,7 +298,7 @@ describe("POST /v1/revocations for the whole tenant", () => {
 });
 
 describe("POST /v1/revocations: what it refuses", () => {
-  it("answers 404 for an unknown version, object or subject, and the same for another tenant's", async () => {
+  it("answers 404 for an unknown version, object or subject, or another tenant's", async () => {
     const { tenant, versions } = await fixture();
     const stranger = await seedTenant();
     await putSubject(tenant, "okta|carol", { roles: [], attributes: {} });

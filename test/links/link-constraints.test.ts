@@ -77,7 +77,7 @@ describe("constraints on a link, enforced at confirmation", () => {
     expect(await attempt.json()).toMatchObject({ code: "outside_allowed_hours" });
   });
 
-  it("the landing page explains a constraint the viewer does not meet, spending nothing", async () => {
+  it("the landing page explains an unmet constraint to the viewer, spending nothing", async () => {
     const { tenant, response } = await issueWith({ constraints: { ipRanges: ["10.0.0.0/8"] } });
     const link = await issuedPath(response);
     const page = await call(link.path, {

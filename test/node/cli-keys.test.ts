@@ -155,7 +155,10 @@ describe("portcullis keys", () => {
 
     expect(result.status).toBe(EXIT_USAGE);
     expect(result.stderr).toMatch(
-      /^error usage: --scopes: "god" is not a scope; valid scopes are publish, issue, revoke, approve, audit:read, admin\. See portcullis keys create --help\.\n$/,
+      new RegExp(
+        '^error usage: --scopes: "god" is not a scope; valid scopes are publish, issue, revoke, ' +
+          "approve, audit:read, admin\\. See portcullis keys create --help\\.\\n$",
+      ),
     );
     expect(sent).toEqual([]);
   });

@@ -172,7 +172,8 @@ describe("portcullis link", () => {
     expect(result.stdout).toMatch(/^status +pending_approval$/m);
     expect(result.stdout).toMatch(/^approval +pending, lapses 2026-01-02T00:00:00\.000Z/m);
     expect(result.stderr).toBe(
-      `Nothing downloads until someone else with the approve scope runs: portcullis approve ${LINK.id}\n`,
+      "Nothing downloads until someone else with the approve scope runs: " +
+        `portcullis approve ${LINK.id}\n`,
     );
   });
 

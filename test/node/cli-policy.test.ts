@@ -240,7 +240,8 @@ describe("portcullis policy", () => {
     expect(result.stdout).toMatch(/^Changed the internal policy\.\ninternal \(tenant\)$/m);
     expect(result.stdout).toMatch(/^ {2}uses +default 5, max 3$/m);
     expect(result.stderr).toBe(
-      "Links issued before this change keep the terms they were issued with; revoke them to end them.\n",
+      "Links issued before this change keep the terms they were issued with; " +
+        "revoke them to end them.\n",
     );
   });
 
@@ -293,7 +294,8 @@ describe("portcullis policy", () => {
         : json(400, {
             code: "invalid_request",
             detail:
-              "classes.internal.defaultUses: The default number of uses may not exceed the maximum.",
+              "classes.internal.defaultUses: " +
+              "The default number of uses may not exceed the maximum.",
           }),
     );
 

@@ -188,7 +188,7 @@ describe("portcullis errors", () => {
     expect(result.stderr).toBe("error link_revoked: This link has been revoked (request req_9)\n");
   });
 
-  it("never prints URL credentials: a PORTCULLIS_URL with user:pass@ is refused without them", async () => {
+  it("never prints URL credentials: a URL with user:pass@ is refused without them", async () => {
     const { fetch, sent } = fakeFetch(() => json(200, { versions: [] }));
     const env = {
       PORTCULLIS_URL: "https://alice:s3cr%40t@gw.example.org/",
@@ -254,7 +254,7 @@ describe("portcullis errors", () => {
     },
   );
 
-  it("help says --json prints one JSON document on success, and errors go to stderr as one line", async () => {
+  it("help says --json prints one JSON document on success, errors one stderr line", async () => {
     const result = await cli(["--help"]);
 
     expect(result.stdout).toMatch(

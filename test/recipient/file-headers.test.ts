@@ -54,7 +54,7 @@ describe("fileHeaders, whole file", () => {
     expect(headers.has("Content-Range")).toBe(false);
   });
 
-  it("Repr-Digest is the base64 of the raw sha-256 digest, as an RFC 9530 byte sequence", async () => {
+  it("Repr-Digest is the base64 raw sha-256 digest, as an RFC 9530 byte sequence", async () => {
     const { base64 } = await sha256(CONTENT);
     const headers = fileHeaders(await deliveredFile());
     expect(headers.get("Repr-Digest")).toBe(`sha-256=:${base64}:`);
@@ -65,7 +65,7 @@ describe("fileHeaders, whole file", () => {
     expect(headers.get("Last-Modified")).toBe("Thu, 03 Dec 2026 16:30:31 GMT");
   });
 
-  it("is always an attachment, with only a plain filename when the name is plain ASCII", async () => {
+  it("is always an attachment, with only a plain filename for a plain ASCII name", async () => {
     const headers = fileHeaders(await deliveredFile());
     expect(headers.get("Content-Disposition")).toBe("attachment; filename=readmission-risk.csv");
   });
@@ -97,7 +97,7 @@ describe("fileHeaders, one part", () => {
     expect(headers.get("ETag")).toBe(`"sha256-${file.sha256}"`);
   });
 
-  it("still carries Repr-Digest, which describes the whole representation (RFC 9530 §3)", async () => {
+  it("still carries Repr-Digest, describing the whole representation (RFC 9530 §3)", async () => {
     const { base64 } = await sha256(CONTENT);
     const headers = fileHeaders(await deliveredFile(), { start: 0, end: 0 });
     expect(headers.get("Repr-Digest")).toBe(`sha-256=:${base64}:`);

@@ -23,7 +23,7 @@ function scopeOf(tenant: TestTenant): SubjectScope {
 }
 
 describe("subjects service", () => {
-  it("upsertSubject with active false, as SCIM sends it, deactivates and revokes like DELETE", async () => {
+  it("upsertSubject with SCIM's active false deactivates and revokes like DELETE", async () => {
     const tenant = await seedTenant();
     const scope = scopeOf(tenant);
     const { versionId } = await publish(tenant, utf8("x"));

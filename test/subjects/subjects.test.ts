@@ -48,7 +48,7 @@ async function versionOf(tenant: TestTenant) {
 }
 
 describe("PUT /v1/subjects/{id}", () => {
-  it("creates an active subject with 201, roles as a sorted set and the e-mail in lower case", async () => {
+  it("creates an active subject: 201, roles as a sorted set, e-mail in lower case", async () => {
     const tenant = await seedTenant();
     const created = await saved(
       await putSubject(tenant, ALICE, { ...CLINICIAN, roles: ["research", "cardiology"] }),
@@ -74,7 +74,7 @@ describe("PUT /v1/subjects/{id}", () => {
     expect(await read.json()).toEqual(created.subject);
   });
 
-  it("replaces the whole subject with 200: fields left out become null, createdAt stays", async () => {
+  it("replaces the whole subject, 200: omitted fields become null, createdAt stays", async () => {
     const tenant = await seedTenant();
     const first = await saved(await putSubject(tenant, ALICE, CLINICIAN), 201);
     const second = await saved(
@@ -94,7 +94,7 @@ describe("PUT /v1/subjects/{id}", () => {
     });
   });
 
-  it("audits the change as subject.updated with roles before and after, never names, e-mails or attribute values", async () => {
+  it("audits subject.updated, roles before/after, never names/e-mails/attributes", async () => {
     const tenant = await seedTenant();
     await saved(await putSubject(tenant, ALICE, CLINICIAN), 201);
     await saved(
@@ -127,7 +127,7 @@ describe("PUT /v1/subjects/{id}", () => {
     }
   });
 
-  it("a replacement identical to the stored subject writes nothing and revokes nothing", async () => {
+  it("a replacement identical to the stored subject writes and revokes nothing", async () => {
     const tenant = await seedTenant();
     const versionId = await versionOf(tenant);
     const link = await issueLink(tenant, versionId, {
@@ -319,7 +319,7 @@ describe("revocation when a subject changes", () => {
     return { tenant, versionId, links };
   }
 
-  it("deactivation revokes every link bound to the subject before it answers, and no other", async () => {
+  it("deactivation revokes all links bound to the subject before answering, no other", async () => {
     const { tenant, links } = await fixture();
 
     const answer = await saved(await deleteSubject(tenant, ALICE), 200);
@@ -337,7 +337,7 @@ describe("revocation when a subject changes", () => {
     ).toEqual(["revoked", "revoked", "revoked", "active", "active", "active"]);
   });
 
-  it("each revoked link is audited by its guard with reason subject_changed, beside one subject.deactivated", async () => {
+  it("each revoked link's guard audits subject_changed; one subject.deactivated", async () => {
     const { tenant, links } = await fixture();
     await saved(await deleteSubject(tenant, ALICE), 200);
 
@@ -359,7 +359,7 @@ describe("revocation when a subject changes", () => {
     });
   });
 
-  it("when a bound link cannot be revoked, the others are, the subject stays as it was, and a retry finishes", async () => {
+  it("if a bound link can't be revoked, the rest are, subject unchanged, retry ends", async () => {
     const { tenant, links } = await fixture();
     await breakGuard(links.research.id);
 
@@ -396,7 +396,7 @@ describe("revocation when a subject changes", () => {
     expect(await auditOf(tenant, "subject.deactivated")).toHaveLength(1);
   });
 
-  it("no link can be bound to a deactivated subject, so deactivating again revokes nothing", async () => {
+  it("no link binds to a deactivated subject, so deactivating again revokes nothing", async () => {
     const { tenant, versionId } = await fixture();
     await saved(await deleteSubject(tenant, ALICE), 200);
     const late = await api(tenant, "/links", {
@@ -409,7 +409,7 @@ describe("revocation when a subject changes", () => {
     expect(again.linksRevoked).toBe(0);
   });
 
-  it("removing a role revokes the subject's links bound to that role, and none of its others", async () => {
+  it("removing a role revokes the subject's links bound to it, none of its others", async () => {
     const { tenant, links } = await fixture();
 
     const answer = await saved(
@@ -482,7 +482,7 @@ describe("revocation when a subject changes", () => {
     ).toEqual(["active", "active", "active"]);
   });
 
-  it("until recipients can sign in, a bound link opens for nobody, whatever its subject's state", async () => {
+  it("until recipients sign in, a bound link opens for nobody, whatever the subject", async () => {
     const { links } = await fixture();
     // Alice is active and holds cardiology: the only way left to close the link is revocation.
     expect(await confirmCode(links.cardiology.path)).toEqual({

@@ -86,7 +86,8 @@ async function openPage(context: BrowserContext): Promise<{ page: Page; violatio
 /** What has the keyboard focus: its tag and text, e.g. `BUTTON Download file`. */
 function focused(page: Page): Promise<string> {
   return page.evaluate(
-    `(() => { const el = document.activeElement; return el ? el.tagName + " " + el.textContent.trim() : ""; })()`,
+    "(() => { const el = document.activeElement; " +
+      'return el ? el.tagName + " " + el.textContent.trim() : ""; })()',
   );
 }
 
@@ -162,7 +163,7 @@ describe.skipIf(!hasChromium)("the landing page in Chromium", { timeout: TEST_TI
     expect(violations).toEqual([]);
   });
 
-  it("a used-up link opens a 410 page that says so and to ask the sender for a new one", async () => {
+  it("a used-up link opens a 410 page saying so and to ask the sender for a new one", async () => {
     const link = await issue();
     const first = await openPage(context);
     await first.page.goto(link.url);

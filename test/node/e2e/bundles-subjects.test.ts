@@ -107,7 +107,7 @@ describe("bundles, subjects and bulk revocation", { timeout: TEST_TIMEOUT_MS }, 
     expect(text.stdout).toMatch(/^members +4$/m);
   });
 
-  it("link BUNDLE_ID delivers one ZIP whose entries match the manifest and the samples", async () => {
+  it("link BUNDLE_ID delivers one ZIP whose entries match the manifest and samples", async () => {
     const link = await cliJson<Link>(["link", bundle.bundleId, "--uses", "1"]);
 
     const zip = await download(link.url ?? "");

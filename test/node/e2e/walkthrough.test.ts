@@ -283,7 +283,7 @@ describe("revocation and errors", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(JSON.parse(await readFile(out, "utf8"))).toMatchObject({ code: "link_revoked" });
   });
 
-  it("an unknown link id is one line on stderr, error not_found: …, and exit status 1", async () => {
+  it("an unknown link id is one stderr line, error not_found: …, and exit status 1", async () => {
     for (const json of [[], ["--json"]]) {
       const result = await cli(["status", "lnk_AAAAAAAAAAAAAAAAAAAAAA", ...json]);
 
