@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { linkGuard } from "../../src/links/guard-client.ts";
-import { api, call, flushAudit, type TestTenant } from "../support/harness.ts";
+import { api, call, flushAudit, publish, type TestTenant, utf8 } from "../support/harness.ts";
 
 export interface BoundLink {
   id: string;
@@ -100,4 +100,38 @@ export async function breakGuard(linkId: string): Promise<void> {
   await runInDurableObject(linkGuard(env, linkId), (_instance, state) => {
     state.storage.sql.exec("UPDATE link SET record = 'unreadable'");
   });
+}
+
+export interface SubjectBody {
+  id: string;
+  displayName: string | null;
+  email: string | null;
+  roles: string[];
+  attributes: Record<string, string>;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+  deactivatedAt: string | null;
+}
+
+export interface ChangeBody {
+  subject: SubjectBody;
+  linksRevoked: number;
+}
+
+export const ALICE = "okta|00u1alice";
+export const CLINICIAN: SubjectRequest = {
+  displayName: "Dr Alice Moreau",
+  email: "Alice.Moreau@Example.org",
+  roles: ["cardiology", "research"],
+  attributes: { facility: "st-anne", carePanel: "heart-failure" },
+};
+
+export async function saved(response: Response, status: 200 | 201): Promise<ChangeBody> {
+  expect(response.status, await response.clone().text()).toBe(status);
+  return response.json();
+}
+
+export async function versionOf(tenant: TestTenant) {
+  return (await publish(tenant, utf8("ward 4 risk"))).versionId;
 }
