@@ -11,11 +11,13 @@ import { linkGuard } from "../../src/links/guard-client.ts";
 import {
   api,
   call,
+  concat,
   confirmAndGetSessionPath,
   flushAudit,
   seedTenant,
   sha256Hex,
   type TestTenant,
+  withAction,
 } from "../support/harness.ts";
 import {
   type BundleBody,
@@ -58,20 +60,6 @@ async function auditOf(tenant: TestTenant, query: string): Promise<AuditRow[]> {
   const response = await api(tenant, `/audit?${query}&limit=500`);
   expect(response.status).toBe(200);
   return (await response.json<{ events: AuditRow[] }>()).events;
-}
-
-function withAction(events: AuditRow[], action: string): AuditRow[] {
-  return events.filter((event) => event.action === action);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const whole = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    whole.set(part, offset);
-    offset += part.byteLength;
-  }
-  return whole;
 }
 
 describe("a bundle of the four sample files", () => {

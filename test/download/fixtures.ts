@@ -63,10 +63,6 @@ export async function auditOf(tenant: TestTenant, linkId: string): Promise<Audit
   return (await response.json<{ events: AuditRow[] }>()).events;
 }
 
-export function withAction(events: AuditRow[], action: string): AuditRow[] {
-  return events.filter((event) => event.action === action);
-}
-
 export async function bytesOf(response: Response): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }

@@ -19,8 +19,9 @@ import {
   issue,
   publish,
   seedTenant,
+  withAction,
 } from "../support/harness.ts";
-import { auditOf, bytesOf, KIB, linkState, openSession, problem, withAction } from "./fixtures.ts";
+import { auditOf, bytesOf, KIB, linkState, openSession, problem } from "./fixtures.ts";
 
 describe("storage failures", () => {
   it("storage failing before the first byte refunds the use and audits the refund", async () => {

@@ -6,8 +6,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { linkGuard } from "../../src/links/guard-client.ts";
-import { call, sha256Hex } from "../support/harness.ts";
-import { auditOf, bytesOf, KIB, linkState, openSession, problem, withAction } from "./fixtures.ts";
+import { call, concat, sha256Hex, withAction } from "../support/harness.ts";
+import { auditOf, bytesOf, KIB, linkState, openSession, problem } from "./fixtures.ts";
 
 type StoredSession = {
   bytes_served: number;
@@ -31,16 +31,6 @@ async function lapseSessions(linkId: string): Promise<void> {
   await runInDurableObject(linkGuard(env, linkId), (_instance, state) => {
     state.storage.sql.exec("UPDATE sessions SET expires_at = ?", Date.now() - 1000);
   });
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const whole = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    whole.set(part, offset);
-    offset += part.byteLength;
-  }
-  return whole;
 }
 
 describe("resuming within a download session", () => {

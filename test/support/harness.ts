@@ -179,3 +179,19 @@ export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string
 export function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
+
+/** The bytes of several chunks, in order, as one array. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    whole.set(part, offset);
+    offset += part.byteLength;
+  }
+  return whole;
+}
+
+/** The events of one action, in the order given. */
+export function withAction<Event extends { action: string }>(events: Event[], action: string) {
+  return events.filter((event) => event.action === action);
+}
