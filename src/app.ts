@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { requestSeal } from "./audit/ledger-client.ts";
 import { registerAuditRoutes } from "./audit/routes.ts";
 import { registerBundleRoutes } from "./bundles/routes.ts";
 import type { HonoEnv } from "./env.ts";
@@ -48,6 +49,14 @@ export function createApp() {
           `Request bodies may be at most ${MAX_JSON_BODY_BYTES} bytes.`,
         ),
       ),
+  });
+  // Changes write their audit events in the same D1 batch as the change; the tenant's ledger then
+  // seals them into the chain once the response is on its way.
+  api.use("*", async (c, next) => {
+    await next();
+    if (c.req.method === "GET" || c.req.method === "HEAD") return;
+    const principal = c.get("principal");
+    if (principal) c.executionCtx.waitUntil(requestSeal(c.env, principal.tenantId).catch(() => {}));
   });
   api.use("*", async (c, next) => {
     if (/^\/v1\/objects\/[^/]+\/versions$/.test(c.req.path)) return next();

@@ -26,8 +26,20 @@ export const AUDIT_ACTIONS = [
   "key.revoked",
   "subject.updated",
   "subject.deactivated",
+  "download.address_changed",
   "links.bulk_revoked",
   "policy.changed",
+  "settings.changed",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.deleted",
+  "webhook.secret_rotated",
+  "webhook.replayed",
+  "alert.repeated_denials",
+  "alert.unusual_location",
+  "alert.outside_hours",
+  "alert.second_address",
+  "audit.pruned",
 ] as const;
 
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
@@ -56,6 +68,16 @@ export const auditEventSchema = z.object({
 });
 
 export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+/** An event as sealed into its tenant's hash chain (src/audit/chain.ts). */
+export const sealedAuditEventSchema = auditEventSchema.extend({
+  seq: z.number().int().min(1),
+  prevHash: z.string().regex(/^[0-9a-f]{64}$/),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  sealedAt: z.number().int(),
+});
+
+export type SealedAuditEvent = z.infer<typeof sealedAuditEventSchema>;
 
 /** Where an event came from: the request that caused it, when there was one. */
 export interface EventOrigin {

@@ -6,6 +6,7 @@
  * the `links` table holds what was issued, for listing and bulk operations.
  */
 
+import { sql } from "drizzle-orm";
 import {
   index,
   integer,
@@ -205,11 +206,96 @@ export const auditEvents = sqliteTable(
     bytesServed: integer("bytes_served"),
     requestId: text("request_id"),
     detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+    /**
+     * The event's place in its tenant's hash chain, set once by the tenant's AuditLedger when it
+     * seals the event (src/audit/chain.ts). Null while the event waits to be sealed, and forever
+     * for denials that no tenant can be named for.
+     */
+    seq: integer("seq"),
+    prevHash: text("prev_hash"),
+    hash: text("hash"),
+    sealedAt: integer("sealed_at"),
   },
   (t) => [
     index("audit_tenant_time").on(t.tenantId, t.occurredAt, t.id),
     index("audit_tenant_link").on(t.tenantId, t.linkId, t.occurredAt),
     index("audit_tenant_version").on(t.tenantId, t.versionId, t.occurredAt),
+    index("audit_tenant_ip").on(t.tenantId, t.clientIp, t.occurredAt),
+    // One event per position: two writers can never both extend the chain from the same head.
+    uniqueIndex("audit_tenant_seq").on(t.tenantId, t.seq),
+    index("audit_tenant_sealed").on(t.tenantId, t.sealedAt),
+    index("audit_unsealed").on(t.tenantId, t.occurredAt, t.id).where(sql.raw("seq IS NULL")),
+  ],
+);
+
+/**
+ * Where a tenant's chain starts after the audit retention pruned its oldest events: the last
+ * pruned event's position and hash, so the first remaining event can still be verified.
+ */
+export const auditChainAnchors = sqliteTable("audit_chain_anchors", {
+  tenantId: text("tenant_id").primaryKey(),
+  seq: integer("seq").notNull(),
+  hash: text("hash").notNull(),
+  prunedAt: integer("pruned_at").notNull(),
+});
+
+/** Tenant-wide settings beside the class policies: alert thresholds and audit retention. */
+export const tenantSettings = sqliteTable("tenant_settings", {
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id),
+  settings: text("settings", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** An HTTPS endpoint a tenant registered to receive events, signed per Standard Webhooks. */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** JSON array of audit actions (or `*` for all) the endpoint receives. */
+    eventTypes: text("event_types", { mode: "json" }).$type<string[]>().notNull(),
+    /** The signing secret, encrypted with the Worker's WEBHOOK_SECRET_KEY. */
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    /** The secret before the last rotation, still signing until it expires. */
+    previousSecretCiphertext: text("previous_secret_ciphertext"),
+    previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    disabledAt: integer("disabled_at"),
+  },
+  (t) => [index("webhook_endpoints_tenant").on(t.tenantId)],
+);
+
+/** One attempt to deliver one event to one endpoint. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    endpointId: text("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    eventId: text("event_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    /** `delivered`, `failed` (to be retried) or `dead_lettered`. */
+    status: text("status").notNull(),
+    responseStatus: integer("response_status"),
+    latencyMs: integer("latency_ms"),
+    error: text("error"),
+    replay: integer("replay", { mode: "boolean" }).notNull(),
+    attemptedAt: integer("attempted_at").notNull(),
+  },
+  (t) => [
+    index("webhook_deliveries_endpoint").on(t.tenantId, t.endpointId, t.attemptedAt),
+    index("webhook_deliveries_event").on(t.tenantId, t.eventId),
   ],
 );
 
@@ -224,4 +310,8 @@ export const schema = {
   versions,
   links,
   auditEvents,
+  auditChainAnchors,
+  tenantSettings,
+  webhookEndpoints,
+  webhookDeliveries,
 };

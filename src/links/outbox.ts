@@ -1,9 +1,11 @@
 /**
- * Delivery of LinkGuard's audit outbox: into the D1 audit table (idempotent by event id) and onto
- * the events queue. Each destination is tracked separately, so a retry repeats only what failed.
+ * Delivery of LinkGuard's audit outbox: into the D1 audit table (idempotent by event id), then to
+ * the tenant's AuditLedger, which seals the events into the tenant's chain and publishes them on
+ * the events queue. Each step is tracked separately, so a retry repeats only what failed.
  * Failures back off exponentially, from one second up to five minutes.
  */
 import type { AuditEvent } from "../audit/events.ts";
+import { requestSeal } from "../audit/ledger-client.ts";
 import { writeAuditEvents } from "../audit/store.ts";
 import { database } from "../db/client.ts";
 import { createLogger, describeError } from "../http/logger.ts";
@@ -14,6 +16,7 @@ const MAX_BACKOFF_MS = 5 * 60 * 1000;
 
 export interface EventSink {
   record(events: readonly AuditEvent[]): Promise<void>;
+  /** Hands recorded events on to be sealed and published. */
   publish(events: readonly AuditEvent[]): Promise<void>;
 }
 
@@ -21,7 +24,8 @@ export function liveEventSink(env: Env): EventSink {
   return {
     record: (events) => writeAuditEvents(database(env.DB), events),
     publish: async (events) => {
-      await env.EVENTS.sendBatch(events.map((event) => ({ body: event, contentType: "json" })));
+      const tenants = new Set(events.flatMap((event) => (event.tenantId ? [event.tenantId] : [])));
+      for (const tenantId of tenants) await requestSeal(env, tenantId);
     },
   };
 }
@@ -40,7 +44,6 @@ export async function deliverOutbox(
   const logger = createLogger({ component: "link-guard-outbox" });
 
   const toRecord = due.filter((row) => !row.recorded);
-  const toPublish = due.filter((row) => !row.published);
   let failed = false;
 
   try {
@@ -54,12 +57,16 @@ export async function deliverOutbox(
     });
   }
 
+  // Only events D1 holds can be sealed; the others wait for the next attempt.
+  const toPublish = failed
+    ? due.filter((row) => row.recorded && !row.published)
+    : due.filter((row) => !row.published);
   try {
     if (toPublish.length > 0) await sink.publish(toPublish.map((row) => row.event));
     store.markPublished(toPublish.map((row) => row.id));
   } catch (error) {
     failed = true;
-    logger.warn("event publish to queue failed", {
+    logger.warn("audit ledger hand-off failed", {
       events: toPublish.length,
       ...describeError(error),
     });

@@ -4,9 +4,8 @@
  */
 import type { Context } from "hono";
 import { buildAuditEvent } from "../audit/events.ts";
+import { submitAuditEvents } from "../audit/ledger-client.ts";
 import { recipientOrigin } from "../audit/origin.ts";
-import { writeAuditEvents } from "../audit/store.ts";
-import { database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponse } from "../http/errors.ts";
 import { describeError } from "../http/logger.ts";
@@ -36,7 +35,7 @@ export function denial(c: RecipientContext, code: RecipientProblem, extraHeaders
 
 /**
  * Records a refused token. Its link cannot be trusted, so the event belongs to no tenant; it is
- * written straight to D1 because there is no LinkGuard to hold it.
+ * kept by the unattributed AuditLedger, which holds it until D1 takes it.
  */
 export function auditInvalidToken(c: RecipientContext, stage: "link" | "session"): void {
   const event = buildAuditEvent(
@@ -50,7 +49,7 @@ export function auditInvalidToken(c: RecipientContext, stage: "link" | "session"
     recipientOrigin(c),
   );
   c.executionCtx.waitUntil(
-    writeAuditEvents(database(c.env.DB), [event]).catch((error: unknown) => {
+    submitAuditEvents(c.env, null, [event]).catch((error: unknown) => {
       c.get("logger").error("invalid token audit failed", describeError(error));
     }),
   );

@@ -6,7 +6,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type AuditEvent, buildAuditEvent, SYSTEM_ORIGIN } from "../../src/audit/events.ts";
-import { consumeEvents } from "../../src/events/consumer.ts";
+import { consumeQueue as consumeEvents } from "../../src/events/consumer.ts";
 import { newId } from "../../src/ids.ts";
 
 const EVENTS_QUEUE = "portcullis-events";
