@@ -52,6 +52,7 @@ ALTER TABLE `audit_events` ADD `prev_hash` text;--> statement-breakpoint
 ALTER TABLE `audit_events` ADD `hash` text;--> statement-breakpoint
 ALTER TABLE `audit_events` ADD `sealed_at` integer;--> statement-breakpoint
 CREATE INDEX `audit_tenant_ip` ON `audit_events` (`tenant_id`,`client_ip`,`occurred_at`);--> statement-breakpoint
+CREATE INDEX `audit_tenant_action` ON `audit_events` (`tenant_id`,`action`,`occurred_at`);--> statement-breakpoint
 CREATE UNIQUE INDEX `audit_tenant_seq` ON `audit_events` (`tenant_id`,`seq`);--> statement-breakpoint
 CREATE INDEX `audit_tenant_sealed` ON `audit_events` (`tenant_id`,`sealed_at`);--> statement-breakpoint
 CREATE INDEX `audit_unsealed` ON `audit_events` (`tenant_id`,`occurred_at`,`id`) WHERE seq IS NULL;--> statement-breakpoint

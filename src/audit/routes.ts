@@ -12,6 +12,7 @@ import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
 import { requireScope } from "../identity/api-keys.ts";
 import { idPattern } from "../ids.ts";
+import { registerChainRoutes } from "./chain-routes.ts";
 import { auditActionSchema, auditEventSchema, auditOutcomeSchema } from "./events.ts";
 
 const querySchema = z.object({
@@ -25,8 +26,19 @@ const querySchema = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-/** The stored event, as the API shows it: the same fields, with an ISO 8601 time. */
-const eventSchema = auditEventSchema.extend({ occurredAt: z.iso.datetime() }).openapi("AuditEvent");
+/**
+ * The stored event, as the API shows it: the same fields with ISO 8601 times, and its place in
+ * the tenant's hash chain (null for the seconds before the ledger sealed it).
+ */
+const eventSchema = auditEventSchema
+  .extend({
+    occurredAt: z.iso.datetime(),
+    seq: z.number().int().nullable(),
+    prevHash: z.string().nullable(),
+    hash: z.string().nullable(),
+    sealedAt: z.iso.datetime().nullable(),
+  })
+  .openapi("AuditEvent");
 
 const route = createRoute({
   method: "get",
@@ -62,6 +74,9 @@ function decodeCursor(cursor: string): [number, string] {
 }
 
 export function registerAuditRoutes(api: OpenAPIHono<HonoEnv>): void {
+  // The chain routes first: `/audit/head` and `/audit/export` are more specific than `/audit`.
+  registerChainRoutes(api);
+
   api.openapi(route, async (c) => {
     const principal = c.get("principal");
     const query = c.req.valid("query");
@@ -99,6 +114,7 @@ export function registerAuditRoutes(api: OpenAPIHono<HonoEnv>): void {
     const events = page.map((row) => ({
       ...row,
       occurredAt: new Date(row.occurredAt).toISOString(),
+      sealedAt: row.sealedAt === null ? null : new Date(row.sealedAt).toISOString(),
     }));
     return c.json({ events, nextCursor }, 200);
   });

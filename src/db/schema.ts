@@ -221,6 +221,7 @@ export const auditEvents = sqliteTable(
     index("audit_tenant_link").on(t.tenantId, t.linkId, t.occurredAt),
     index("audit_tenant_version").on(t.tenantId, t.versionId, t.occurredAt),
     index("audit_tenant_ip").on(t.tenantId, t.clientIp, t.occurredAt),
+    index("audit_tenant_action").on(t.tenantId, t.action, t.occurredAt),
     // One event per position: two writers can never both extend the chain from the same head.
     uniqueIndex("audit_tenant_seq").on(t.tenantId, t.seq),
     index("audit_tenant_sealed").on(t.tenantId, t.sealedAt),
