@@ -103,7 +103,8 @@ export function localClock(at: number, timeZone: string): { day: Weekday; time: 
   return { day, time: `${part("hour")}:${part("minute")}` };
 }
 
-function withinHours(hours: AllowedHours, now: number): boolean {
+/** Whether `now` falls inside the weekly hours, in their time zone. */
+export function withinHours(hours: AllowedHours, now: number): boolean {
   const { day, time } = localClock(now, hours.timeZone);
   return hours.days.includes(day) && time >= hours.from && time < hours.to;
 }

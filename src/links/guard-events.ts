@@ -82,3 +82,15 @@ export function interruptionEvent(record: LinkRecord, session: SessionRow): Link
     detail: { distinctBytes: distinctBytes(session.served), size: record.file.size },
   };
 }
+
+/**
+ * A session fetched from an address other than the one that opened it: allowed (sessions are
+ * not bound to an address), recorded so the alert rules can flag a shared one-time download.
+ */
+export function addressChangedEvent(record: LinkRecord, firstAddress: string): LinkEventFields {
+  return {
+    action: "download.address_changed",
+    outcome: "allowed",
+    detail: { firstAddress, oneTime: record.maxUses === 1 },
+  };
+}

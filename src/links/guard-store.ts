@@ -31,6 +31,12 @@ const SCHEMA = `
     ended_at INTEGER,
     ended_reason TEXT
   );
+  CREATE TABLE IF NOT EXISTS session_addresses (
+    session_id TEXT NOT NULL,
+    address TEXT NOT NULL,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (session_id, address)
+  );
   CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY,
     event TEXT NOT NULL,
@@ -174,6 +180,26 @@ export class GuardStore {
       id,
       openedAt,
       expiresAt,
+    );
+  }
+
+  /** The client addresses that used the session, the one that opened it first. */
+  sessionAddresses(id: string): string[] {
+    return this.#sql
+      .exec<{ address: string }>(
+        "SELECT address FROM session_addresses WHERE session_id = ? ORDER BY seen_at, rowid",
+        id,
+      )
+      .toArray()
+      .map((row) => row.address);
+  }
+
+  addSessionAddress(id: string, address: string, at: number): void {
+    this.#sql.exec(
+      "INSERT OR IGNORE INTO session_addresses (session_id, address, seen_at) VALUES (?, ?, ?)",
+      id,
+      address,
+      at,
     );
   }
 

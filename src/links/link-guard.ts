@@ -17,6 +17,7 @@ import { newId } from "../ids.ts";
 import { checkConstraints } from "./constraints.ts";
 import { type GuardSnapshot, linkDenial, linkStateOf, requestDenial } from "./decisions.ts";
 import {
+  addressChangedEvent,
   completionEvents,
   interruptionEvent,
   issuedEvent,
@@ -105,6 +106,7 @@ export class LinkGuard extends DurableObject<Env> {
       const sessionId = newId("session");
       const sessionExpiresAt = now + link.record.policy.sessionGraceSeconds * 1000;
       this.#store.insertSession(sessionId, now, sessionExpiresAt);
+      if (origin.client?.ip) this.#store.addSessionAddress(sessionId, origin.client.ip, now);
       this.#audit(link.record, origin, {
         action: "download.started",
         outcome: "allowed",
@@ -181,6 +183,7 @@ export class LinkGuard extends DurableObject<Env> {
     else code = checkConstraints(link.record.constraints, request, now, { hours: false });
     if (code === null) {
       if (options.streaming) this.#store.countStreamStart(sessionId);
+      if (this.#noteAddress(link.record, sessionId, origin, now)) await this.#scheduleAlarm();
       const { file, bundle, tenantId } = link.record;
       return { allowed: true, file, bundle: bundle ?? null, tenantId };
     }
@@ -314,6 +317,25 @@ export class LinkGuard extends DurableObject<Env> {
   #recordInterruption(record: LinkRecord, session: SessionRow, now: number): void {
     this.#store.endSession(session.id, now, "lapsed");
     this.#audit(record, SYSTEM_ORIGIN, interruptionEvent(record, session));
+  }
+
+  /**
+   * Remembers each address that fetches under a session and audits every one after the first,
+   * once. A session opened without a known address takes its first fetch's as its first.
+   * Returns whether an event was written.
+   */
+  #noteAddress(record: LinkRecord, sessionId: string, origin: GuardOrigin, now: number): boolean {
+    const address = origin.client?.ip;
+    if (!address) return false;
+    const known = this.#store.sessionAddresses(sessionId);
+    if (known.includes(address)) return false;
+
+    const first = known[0];
+    this.ctx.storage.transactionSync(() => {
+      this.#store.addSessionAddress(sessionId, address, now);
+      if (first !== undefined) this.#audit(record, origin, addressChangedEvent(record, first));
+    });
+    return first !== undefined;
   }
 
   #denialFor(link: GuardSnapshot, origin: GuardOrigin, now: number): DenialCode | null {

@@ -4,12 +4,13 @@
  * release) is ignored in favour of the built-in one and logged, so a bad row can never loosen a
  * class. Changes are written with their `policy.changed` audit events in one D1 batch.
  */
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { type AuditEvent, buildAuditEvent, type EventOrigin } from "../audit/events.ts";
+import { buildAuditEvent, type EventOrigin } from "../audit/events.ts";
 import type { Database } from "../db/client.ts";
-import { auditEvents, tenantPolicies } from "../db/schema.ts";
+import { tenantPolicies } from "../db/schema.ts";
 import { createLogger } from "../http/logger.ts";
+import { insertChangeEvent } from "./change-events.ts";
 import {
   BUILT_IN_POLICY,
   CLASSES,
@@ -99,7 +100,19 @@ export async function savePolicyChanges(
   origin: EventOrigin & { actor: string },
   now = Date.now(),
 ): Promise<void> {
-  const statements = changes.flatMap((change): BatchItem<"sqlite">[] => {
+  const [first, ...rest] = policyChangeStatements(db, tenantId, changes, origin, now);
+  if (first) await db.batch([first, ...rest]);
+}
+
+/** The statements of {@link savePolicyChanges}, for a batch that writes more beside them. */
+export function policyChangeStatements(
+  db: Database,
+  tenantId: string,
+  changes: readonly ClassPolicyChange[],
+  origin: EventOrigin & { actor: string },
+  now: number,
+): BatchItem<"sqlite">[] {
+  return changes.flatMap((change): BatchItem<"sqlite">[] => {
     const after = change.policy ?? BUILT_IN_POLICY[change.class];
     const event = policyChangedEvent(db, tenantId, change.class, canonicalJson(after), origin, now);
     const where = and(
@@ -119,8 +132,6 @@ export async function savePolicyChanges(
       .onConflictDoUpdate({ target: [tenantPolicies.tenantId, tenantPolicies.class], set: row });
     return [event, upsert];
   });
-  const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
 }
 
 /**
@@ -143,15 +154,13 @@ function policyChangedEvent(
   );
   const detail = sql`json_object('class', ${sensitivityClass},
     'before', json(current.policy), 'after', json(${afterJson}))`;
-  // Every column of the table, in the table's order, as drizzle lists them in the INSERT.
-  const columns = Object.keys(getTableColumns(auditEvents)) as (keyof AuditEvent)[];
-  const values = columns.map((column) => (column === "detail" ? detail : sql`${event[column]}`));
   const stored = sql`(SELECT ${tenantPolicies.policy} FROM ${tenantPolicies}
     WHERE ${tenantPolicies.tenantId} = ${tenantId}
       AND ${tenantPolicies.class} = ${sensitivityClass})`;
   const builtInJson = canonicalJson(BUILT_IN_POLICY[sensitivityClass]);
-  return db.insert(auditEvents).select(sql`
-    SELECT ${sql.join(values, sql`, `)}
-    FROM (SELECT coalesce(${stored}, ${builtInJson}) AS policy) AS current
-    WHERE json(current.policy) IS NOT json(${afterJson})`);
+  return insertChangeEvent(db, event, {
+    detail,
+    from: sql`(SELECT coalesce(${stored}, ${builtInJson}) AS policy) AS current`,
+    where: sql`json(current.policy) IS NOT json(${afterJson})`,
+  });
 }
