@@ -5,8 +5,10 @@
  * - `node`: the CLI and anything else that runs in Node, under test/node.
  *
  * The Worker's secrets are test values made here: a signing key set of two keys (the first signs,
- * both verify) and a foreign key set for forgery tests. Sample files reach workerd as data blobs.
+ * both verify), a foreign key set for forgery tests, and the webhook secret encryption key.
+ * Sample files reach workerd as data blobs.
  */
+import { randomBytes } from "node:crypto";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { exportJWK, generateKeyPair } from "jose";
 import { defineConfig } from "vitest/config";
@@ -34,6 +36,7 @@ export default defineConfig({
                 TEST_MIGRATIONS: migrations,
                 LINK_SIGNING_KEYS: JSON.stringify(signingKeys),
                 TEST_FOREIGN_KEYS: JSON.stringify(foreignKeys),
+                WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
               },
               dataBlobBindings: {
                 SAMPLE_HRRP_CSV:

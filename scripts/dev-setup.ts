@@ -1,7 +1,8 @@
 /**
  * First-boot bootstrap for local development, safe to run on every `npm start`:
  *
- * 1. gives `.dev.vars` an Ed25519 link-signing key when it has none;
+ * 1. gives `.dev.vars` an Ed25519 link-signing key and a webhook secret encryption key
+ *    (WEBHOOK_SECRET_KEY) when it has none;
  * 2. applies the D1 migrations to the local database under `.wrangler/state`;
  * 3. makes sure a development tenant and an all-scopes API key exist there, and that
  *    `.portcullis/dev.json` (mode 0600) holds that key for the CLI and for tests.
@@ -17,13 +18,14 @@
  * step elsewhere, so the developer's own state is never touched:
  *
  * - `--persist-to DIR`: the local state directory (as `wrangler dev --persist-to DIR`);
- * - `--dev-vars FILE`: the file that holds the signing key instead of `.dev.vars` (give it to
+ * - `--dev-vars FILE`: the file that holds the secrets instead of `.dev.vars` (give it to
  *   `wrangler dev --env-file FILE`; the option cannot be called `--env-file`, which Node itself
  *   takes even after the script name);
  * - `--credentials FILE`: where the credentials go instead of `.portcullis/dev.json`;
  * - `--url URL`: the gateway URL recorded in new credentials.
  */
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -69,6 +71,7 @@ function shown(path: string): string {
 const KEY_FORMAT = /^pcl\.([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
 const TENANT_FORMAT = /^ten_[A-Za-z0-9_-]{22}$/;
 const SIGNING_KEYS_LINE = /^\s*(?:export\s+)?LINK_SIGNING_KEYS\s*=(.*)$/;
+const WEBHOOK_KEY_LINE = /^\s*(?:export\s+)?WEBHOOK_SECRET_KEY\s*=\s*(\S*)\s*$/;
 
 function step(message: string): void {
   process.stdout.write(`portcullis setup: ${message}\n`);
@@ -116,6 +119,28 @@ async function ensureSigningKeys(): Promise<void> {
   writeFileSync(DEV_VARS, lines.join("\n"), { mode: 0o600 });
   chmodSync(DEV_VARS, 0o600);
   step(`generated an Ed25519 link signing key (kid ${jwk.kid}) in ${shown(DEV_VARS)}`);
+}
+
+/** WEBHOOK_SECRET_KEY: 32 random bytes in base64, the AES-GCM key for webhook secrets at rest. */
+function ensureWebhookSecretKey(): void {
+  const lines = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8").split("\n") : [];
+  const index = lines.findIndex((line) => WEBHOOK_KEY_LINE.test(line));
+  const current = index === -1 ? "" : (WEBHOOK_KEY_LINE.exec(lines[index] ?? "")?.[1] ?? "");
+  if (Buffer.from(current, "base64").byteLength === 32) {
+    step(`webhook secret key present in ${shown(DEV_VARS)}`);
+    return;
+  }
+
+  const line = `WEBHOOK_SECRET_KEY=${randomBytes(32).toString("base64")}`;
+  if (index === -1) {
+    if (lines.length > 0 && lines.at(-1) === "") lines.pop();
+    lines.push(line, "");
+  } else {
+    lines[index] = line;
+  }
+  writeFileSync(DEV_VARS, lines.join("\n"), { mode: 0o600 });
+  chmodSync(DEV_VARS, 0o600);
+  step(`generated a webhook secret key in ${shown(DEV_VARS)}`);
 }
 
 /** Runs wrangler against the local D1. stdin is closed so prompts take their default answer. */
@@ -212,6 +237,7 @@ if (options["signing-key"]) {
 }
 
 await ensureSigningKeys();
+ensureWebhookSecretKey();
 wrangler(["d1", "migrations", "apply", "DB", "--local", ...PERSIST_TO], "applying D1 migrations");
 step("local D1 migrations applied");
 await ensureDevCredentials();

@@ -19,6 +19,7 @@ import { registerObjectRoutes } from "./objects/routes.ts";
 import { registerPolicyRoutes } from "./policy/routes.ts";
 import { registerRecipientRoutes } from "./recipient/routes.ts";
 import { registerSubjectRoutes } from "./subjects/routes.ts";
+import { registerWebhookRoutes } from "./webhooks/routes.ts";
 
 /** Larger than any real policy or subject document, far smaller than anything abusive. */
 const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -70,6 +71,7 @@ export function createApp() {
   registerSubjectRoutes(api);
   registerRevocationRoutes(api);
   registerPolicyRoutes(api);
+  registerWebhookRoutes(api);
   app.route("/v1", api);
   // Generated after mounting, so every path carries its /v1 prefix.
   app.doc31("/v1/openapi.json", {

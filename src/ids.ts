@@ -12,6 +12,8 @@ const ID_PREFIXES = {
   session: "ses",
   event: "evt",
   request: "req",
+  webhook: "whk",
+  delivery: "wdl",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

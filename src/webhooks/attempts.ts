@@ -1,0 +1,104 @@
+/**
+ * The record of delivery attempts: one `webhook_deliveries` row per attempt, written by the
+ * consumer and read, newest first, by the deliveries listing.
+ */
+import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { webhookDeliveries } from "../db/schema.ts";
+import { newId } from "../ids.ts";
+
+export type DeliveryStatus = "delivered" | "failed" | "dead_lettered";
+export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+
+export interface AttemptRecord {
+  tenantId: string;
+  endpointId: string;
+  eventId: string;
+  attempt: number;
+  status: DeliveryStatus;
+  responseStatus: number | null;
+  latencyMs: number | null;
+  error: string | null;
+  replay: boolean;
+}
+
+export async function recordAttempt(
+  db: Database,
+  record: AttemptRecord,
+  now = Date.now(),
+): Promise<void> {
+  await db.insert(webhookDeliveries).values({ id: newId("delivery"), ...record, attemptedAt: now });
+}
+
+/** Whether the event already reached the endpoint outside a replay: a duplicate is skipped. */
+export async function alreadyDelivered(
+  db: Database,
+  tenantId: string,
+  endpointId: string,
+  eventId: string,
+): Promise<boolean> {
+  const row = await db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.tenantId, tenantId),
+        eq(webhookDeliveries.eventId, eventId),
+        eq(webhookDeliveries.endpointId, endpointId),
+        eq(webhookDeliveries.status, "delivered"),
+        eq(webhookDeliveries.replay, false),
+      ),
+    )
+    .get();
+  return row !== undefined;
+}
+
+/** The endpoints, among `endpointIds`, that already have any attempt of the event. */
+export async function endpointsWithAttempts(
+  db: Database,
+  tenantId: string,
+  eventId: string,
+  endpointIds: readonly string[],
+): Promise<Set<string>> {
+  if (endpointIds.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ endpointId: webhookDeliveries.endpointId })
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.tenantId, tenantId),
+        eq(webhookDeliveries.eventId, eventId),
+        inArray(webhookDeliveries.endpointId, [...endpointIds]),
+      ),
+    )
+    .all();
+  return new Set(rows.map((row) => row.endpointId));
+}
+
+/** One page of an endpoint's attempts, newest first, after the (time, id) of the last seen. */
+export function listAttempts(
+  db: Database,
+  tenantId: string,
+  endpointId: string,
+  page: { limit: number; after?: [number, string] },
+): Promise<DeliveryRow[]> {
+  const after = page.after;
+  return db
+    .select()
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.tenantId, tenantId),
+        eq(webhookDeliveries.endpointId, endpointId),
+        after
+          ? or(
+              lt(webhookDeliveries.attemptedAt, after[0]),
+              and(eq(webhookDeliveries.attemptedAt, after[0]), lt(webhookDeliveries.id, after[1])),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(webhookDeliveries.attemptedAt), desc(webhookDeliveries.id))
+    .limit(page.limit + 1)
+    .all();
+}
