@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as client from "../../src/client/types.ts";
 import { BUILT_IN_POLICY, type ClassPolicy } from "../../src/policy/classes.ts";
+import { DEFAULT_SETTINGS } from "../../src/policy/settings.ts";
 import {
   api,
   confirm,
@@ -31,6 +32,9 @@ const ALL_BUILT_IN = {
   restricted: "built-in",
   "patient-linked": "built-in",
 };
+
+/** What a tenant that changed nothing reads: built-in classes and default settings. */
+const UNCHANGED = { classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN, settings: DEFAULT_SETTINGS };
 
 async function getPolicy(tenant: TestTenant): Promise<PolicyBody> {
   const response = await api(tenant, "/policy");
@@ -73,7 +77,7 @@ const tighterInternal: ClassPolicy = {
 describe("GET /v1/policy", () => {
   it("shows the built-in policy of every class for a tenant that set none", async () => {
     const tenant = await seedTenant();
-    expect(await getPolicy(tenant)).toEqual({ classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN });
+    expect(await getPolicy(tenant)).toEqual(UNCHANGED);
   });
 
   it("answers in the shape the TypeScript client reads", async () => {
@@ -92,6 +96,7 @@ describe("PUT /v1/policy", () => {
     const expected = {
       classes: { ...BUILT_IN_POLICY, internal: tighterInternal },
       sources: { ...ALL_BUILT_IN, internal: "tenant" },
+      settings: DEFAULT_SETTINGS,
     };
     expect(await response.json()).toEqual(expected);
     expect(await getPolicy(tenant)).toEqual(expected);
@@ -238,7 +243,7 @@ describe("PUT /v1/policy", () => {
       "patient-linked": BUILT_IN_POLICY["patient-linked"],
     });
 
-    expect(await response.json()).toEqual({ classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN });
+    expect(await response.json()).toEqual(UNCHANGED);
     await setPolicy(tenant, {});
     await setPolicy(tenant, { internal: tighterInternal });
     await setPolicy(tenant, { internal: tighterInternal });
@@ -314,17 +319,32 @@ describe("PUT /v1/policy", () => {
       }>();
       expect(problem.code).toBe("invalid_request");
       expect(problem.issues).toContainEqual({ field, message: expect.stringMatching(message) });
-      expect(await getPolicy(tenant)).toEqual({ classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN });
+      expect(await getPolicy(tenant)).toEqual(UNCHANGED);
       expect(await policyEvents(tenant)).toEqual([]);
     },
   );
 
-  it("refuses a body without classes", async () => {
+  it("refuses a body with neither classes nor settings", async () => {
+    const tenant = await seedTenant();
+    const response = await api(tenant, "/policy", { method: "PUT", json: {} });
+    expect(response.status).toBe(400);
+    const problem = await response.json<{ code: string; issues: unknown[] }>();
+    expect(problem.code).toBe("invalid_request");
+    expect(problem.issues).toEqual([
+      { field: "(root)", message: "Give `classes`, `settings` or both." },
+    ]);
+  });
+
+  it("refuses class policies given at the top level instead of under classes", async () => {
     const tenant = await seedTenant();
     const response = await api(tenant, "/policy", { method: "PUT", json: BUILT_IN_POLICY });
     expect(response.status).toBe(400);
-    const problem = await response.json<{ issues: { field: string }[] }>();
-    expect(problem.issues.map((issue) => issue.field)).toContain("classes");
+    const problem = await response.json<{ issues: { field: string; message: string }[] }>();
+    expect(problem.issues).toContainEqual({
+      field: "(root)",
+      message: expect.stringMatching(/unrecognized key/i),
+    });
+    expect(await getPolicy(tenant)).toEqual(UNCHANGED);
   });
 
   it("one tenant's change never reaches another tenant", async () => {
@@ -332,7 +352,7 @@ describe("PUT /v1/policy", () => {
     const bystander = await seedTenant();
     await setPolicy(changer, { internal: tighterInternal });
 
-    expect(await getPolicy(bystander)).toEqual({ classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN });
+    expect(await getPolicy(bystander)).toEqual(UNCHANGED);
     const version = await internalVersion(bystander);
     const link = await issue(bystander, version.versionId, { maxUses: 100 });
     expect(await linkState(bystander, link.id)).toMatchObject({ maxUses: 100 });
@@ -351,6 +371,7 @@ describe("DELETE /v1/policy/{class}", () => {
     expect(await response.json()).toEqual({
       classes: { ...BUILT_IN_POLICY, restricted: BUILT_IN_POLICY.public },
       sources: { ...ALL_BUILT_IN, restricted: "tenant" },
+      settings: DEFAULT_SETTINGS,
     });
 
     const [reset] = await policyEvents(tenant);
@@ -369,7 +390,7 @@ describe("DELETE /v1/policy/{class}", () => {
     const tenant = await seedTenant();
     const response = await api(tenant, "/policy/patient-linked", { method: "DELETE" });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN });
+    expect(await response.json()).toEqual(UNCHANGED);
     expect(await policyEvents(tenant)).toEqual([]);
   });
 
