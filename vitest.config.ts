@@ -53,6 +53,8 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/node/**"],
           setupFiles: ["./test/support/apply-migrations.ts"],
+          // A real HTTP receiver for webhook deliveries, on 127.0.0.1 (test/webhooks).
+          globalSetup: ["./test/webhooks/receiver-setup.ts"],
         },
       },
       {
