@@ -17,7 +17,6 @@ import { database } from "../../src/db/client.ts";
 import { webhookDeliveries } from "../../src/db/schema.ts";
 import { consumeQueue } from "../../src/events/consumer.ts";
 import { newId } from "../../src/ids.ts";
-import type { DeliveryMessage } from "../../src/webhooks/messages.ts";
 import { api, type TestTenant } from "../support/harness.ts";
 
 export interface Received {
@@ -82,20 +81,41 @@ export function sealedEvent(
   return { ...event, seq, prevHash: "0".repeat(64), hash: "a".repeat(64), sealedAt: Date.now() };
 }
 
+/**
+ * The batch's messages, with what each `retry()` was asked for recorded: getQueueResult reports
+ * which messages were retried but not their delay (@cloudflare/vitest-plugin 1.5 drops it).
+ */
+function recordingRetries(batch: MessageBatch<unknown>) {
+  const delays: (number | undefined)[] = [];
+  const messages = batch.messages.map(
+    (message) =>
+      new Proxy(message, {
+        get(target, property) {
+          if (property === "retry") {
+            return (options?: QueueRetryOptions) => {
+              delays.push(options?.delaySeconds);
+              target.retry(options);
+            };
+          }
+          const value = Reflect.get(target, property, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      }),
+  );
+  return { batch: { ...batch, queue: batch.queue, messages }, delays };
+}
+
 /** Runs the webhooks consumer on one message, at the given attempt, and reports the outcome. */
-export async function deliverOnce(
-  body: DeliveryMessage | unknown,
-  attempts = 1,
-  environment: Env = env,
-) {
+export async function deliverOnce(body: unknown, attempts = 1, environment: Env = env) {
   const batch = createMessageBatch<unknown>("portcullis-webhooks", [
     { id: newId("event"), timestamp: new Date(), attempts, body },
   ]);
   const ctx = createExecutionContext();
-  await consumeQueue(batch, environment);
+  const recording = recordingRetries(batch);
+  await consumeQueue(recording.batch as MessageBatch<unknown>, environment);
   const result = await getQueueResult(batch, ctx);
   const [message] = batch.messages;
-  return { result, messageId: message?.id ?? "" };
+  return { result, messageId: message?.id ?? "", retryDelays: recording.delays };
 }
 
 export function attemptRows(endpointId: string) {
