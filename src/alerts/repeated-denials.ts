@@ -4,14 +4,16 @@
  * within the window raises `alert.repeated_denials`.
  *
  * Denied landing-page views do not count: mail scanners and link previews open every URL they
- * see, so views would raise alerts nobody attempted; a download is always an explicit POST.
+ * see, so views would raise alerts for attempts nobody made; a download is always a deliberate
+ * POST or session fetch.
  *
- * Once per crossing: a subject (a link, or an address) that already has an alert triggered
- * within one window of this denial, before or after it, gets no second one. Looking both ways
- * keeps the answer the same when events are evaluated out of order (a LinkGuard's outbox can
- * deliver late) or twice.
+ * Once per crossing: a denial alerts when the window ending at it holds the threshold and the
+ * window ending at the subject's previous denial did not. Later denials while the rate stays up
+ * are the same crossing; a new alert needs the rate to fall below the threshold first. This is
+ * decided from the denials alone, never from alerts already raised, so two events evaluated at
+ * once, or one evaluated twice, can never both alert. Events are ordered by time, then id.
  */
-import { and, count, eq, gt, lt, lte, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
 import { auditEvents } from "../db/schema.ts";
 import type { AlertDraft } from "./alert-events.ts";
 import type { AlertRule, RuleInput } from "./rule.ts";
@@ -23,6 +25,23 @@ const REASONS: Record<Subject, string> = {
   address: "denials_from_address",
 };
 
+interface Point {
+  occurredAt: number;
+  id: string;
+}
+
+/** Events strictly before `point`, in (time, id) order. */
+function before(point: Point): SQL | undefined {
+  return or(
+    lt(auditEvents.occurredAt, point.occurredAt),
+    and(eq(auditEvents.occurredAt, point.occurredAt), lt(auditEvents.id, point.id)),
+  );
+}
+
+function atOrBefore(point: Point): SQL | undefined {
+  return or(before(point), eq(auditEvents.id, point.id));
+}
+
 async function checkSubject(
   { db, event, settings }: RuleInput,
   subject: Subject,
@@ -31,40 +50,33 @@ async function checkSubject(
   const { perLink, perAddress, windowSeconds } = settings.repeatedDenials;
   const threshold = subject === "link" ? perLink : perAddress;
   const window = windowSeconds * 1000;
-  const tenant = eq(auditEvents.tenantId, event.tenantId ?? "");
+  const denials = and(
+    eq(auditEvents.tenantId, event.tenantId ?? ""),
+    match,
+    eq(auditEvents.action, "download.denied"),
+  );
 
-  const denials = await db
-    .select({ n: count() })
-    .from(auditEvents)
-    .where(
-      and(
-        tenant,
-        match,
-        eq(auditEvents.action, "download.denied"),
-        gt(auditEvents.occurredAt, event.occurredAt - window),
-        lte(auditEvents.occurredAt, event.occurredAt),
-      ),
-    )
-    .get();
-  const denied = denials?.n ?? 0;
+  /** How many of the subject's denials fall in the window that ends at `point`. */
+  const countEndingAt = async (point: Point) => {
+    const row = await db
+      .select({ n: count() })
+      .from(auditEvents)
+      .where(and(denials, gt(auditEvents.occurredAt, point.occurredAt - window), atOrBefore(point)))
+      .get();
+    return row?.n ?? 0;
+  };
+
+  const denied = await countEndingAt(event);
   if (denied < threshold) return null;
 
-  const earlier = await db
-    .select({ id: auditEvents.id })
+  const previous = await db
+    .select({ occurredAt: auditEvents.occurredAt, id: auditEvents.id })
     .from(auditEvents)
-    .where(
-      and(
-        tenant,
-        match,
-        eq(auditEvents.action, "alert.repeated_denials"),
-        eq(auditEvents.reason, REASONS[subject]),
-        gt(auditEvents.occurredAt, event.occurredAt - window),
-        lt(auditEvents.occurredAt, event.occurredAt + window),
-      ),
-    )
+    .where(and(denials, before(event)))
+    .orderBy(desc(auditEvents.occurredAt), desc(auditEvents.id))
     .limit(1)
     .get();
-  if (earlier) return null;
+  if (previous && (await countEndingAt(previous)) >= threshold) return null;
 
   return {
     key: `repeated_denials.${subject}`,
