@@ -1,19 +1,24 @@
 /**
- * The events queue consumer (`consumeEvents`): which messages it acknowledges, which it retries,
- * and what it refuses outright.
+ * The events queue consumer (`consumeEvents`): it takes sealed audit events only, acknowledges
+ * each it handled (alert rules, then webhook fan-out), retries one whose handling failed, and
+ * refuses outright what cannot become valid.
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type AuditEvent, buildAuditEvent, SYSTEM_ORIGIN } from "../../src/audit/events.ts";
+import { buildAuditEvent, type SealedAuditEvent, SYSTEM_ORIGIN } from "../../src/audit/events.ts";
 import { consumeQueue as consumeEvents } from "../../src/events/consumer.ts";
 import { newId } from "../../src/ids.ts";
 
 const EVENTS_QUEUE = "portcullis-events";
 const DEAD_LETTER_QUEUE = "portcullis-events-dlq";
 
-function auditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
+function auditEvent(overrides: Partial<SealedAuditEvent> = {}): SealedAuditEvent {
   return {
+    seq: 1,
+    prevHash: "0".repeat(64),
+    hash: "b".repeat(64),
+    sealedAt: Date.now(),
     ...buildAuditEvent(
       {
         tenantId: newId("tenant"),
@@ -34,13 +39,13 @@ function message<Body>(body: Body, attempts = 1) {
   return { id: newId("event"), timestamp: new Date(), attempts, body };
 }
 
-async function consume(queue: string, bodies: unknown[], attempts = 1) {
+async function consume(queue: string, bodies: unknown[], attempts = 1, environment: Env = env) {
   const batch = createMessageBatch<unknown>(
     queue,
     bodies.map((body) => message(body, attempts)),
   );
   const ctx = createExecutionContext();
-  await consumeEvents(batch, env);
+  await consumeEvents(batch, environment);
   const result = await getQueueResult(batch, ctx);
   return { batch, result };
 }
@@ -61,14 +66,32 @@ describe("the events queue consumer", () => {
     expect([...result.explicitAcks].sort()).toEqual(batch.messages.map((m) => m.id).sort());
   });
 
+  it("retries an event whose handling failed, acknowledging it not", async () => {
+    // A D1 binding that fails every query: the webhook step cannot find the endpoints.
+    const broken = {
+      ...env,
+      DB: {
+        prepare: () => {
+          throw new Error("D1 is down");
+        },
+      },
+    };
+    const { batch, result } = await consume(EVENTS_QUEUE, [auditEvent()], 1, broken as Env);
+
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((retry) => retry.msgId)).toEqual([batch.messages[0]?.id]);
+  });
+
   it("acknowledges a malformed message instead of retrying it, and does not throw", async () => {
     const valid = auditEvent();
+    const { seq: _seq, hash: _hash, ...unsealed } = valid;
     const malformed = [
       "not json at all",
       null,
       { ...valid, action: "download.teleported" },
       { ...valid, occurredAt: "yesterday" },
       { id: valid.id },
+      unsealed,
     ];
     const { batch, result } = await consume(EVENTS_QUEUE, [...malformed, valid]);
 
