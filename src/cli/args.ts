@@ -14,6 +14,8 @@ import type {
   SubjectInput,
 } from "../client/index.ts";
 import { API_KEY_SCOPES, SENSITIVITY_CLASSES, type SensitivityClass } from "../client/index.ts";
+import type { AuditExportArgs, AuditVerifyArgs } from "./audit-commands.ts";
+import { parseAuditExport } from "./audit-options.ts";
 import { parseBundle } from "./bundle-options.ts";
 import {
   COMMON,
@@ -61,7 +63,10 @@ export type Invocation =
   | ({ command: "revoke"; json: boolean } & RevokeArgs)
   | { command: "status"; json: boolean; linkId: string }
   | { command: "versions"; json: boolean; name: string }
-  | { command: "audit"; json: boolean; query: AuditQuery }
+  | { command: "audit list"; json: boolean; query: AuditQuery }
+  | { command: "audit head"; json: boolean }
+  | ({ command: "audit export"; json: boolean } & AuditExportArgs)
+  | ({ command: "audit verify"; json: boolean } & AuditVerifyArgs)
   | { command: "keys create"; json: boolean; name: string; scopes: ApiKeyScope[] }
   | { command: "keys list"; json: boolean }
   | { command: "keys revoke"; json: boolean; keyId: string }
@@ -132,6 +137,10 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
 
 function parseGroupCommand(group: Group, args: readonly string[]): Invocation {
   const [action, ...rest] = args;
+  // `portcullis audit [filters]` lists events, as it did before audit had other commands.
+  if (group === "audit" && (action === undefined || /^-[^h-]|^--(?!help$)/.test(action))) {
+    return parseCommand("audit list", args);
+  }
   if (action === undefined || action === "--help" || action === "-h") {
     return { command: "help", topic: group };
   }
@@ -228,7 +237,7 @@ function toInvocation(
       return { command, json, linkId: operand };
     case "versions":
       return { command, json, name: operand };
-    case "audit": {
+    case "audit list": {
       const limit = text("limit");
       const query: AuditQuery = {
         linkId: text("link"),
@@ -242,6 +251,18 @@ function toInvocation(
       };
       return { command, json, query };
     }
+    case "audit head":
+      return { command, json };
+    case "audit export":
+      return { command, json, ...parseAuditExport(values) };
+    case "audit verify":
+      return {
+        command,
+        json,
+        file: operand,
+        allowGaps: values["allow-gaps"] === true,
+        head: values.head === true,
+      };
     case "keys create": {
       const name = text("name");
       if (!name) throw new UsageError("keys create needs --name NAME.", command);

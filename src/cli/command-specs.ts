@@ -23,6 +23,7 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Groups of commands: `keys create`, `keys list`, …, `policy show`, …, `subjects put`, …. */
 export const GROUPS = {
+  audit: ["list", "head", "export", "verify"],
   keys: ["create", "list", "revoke"],
   policy: ["show", "set", "reset"],
   subjects: ["put", "show", "list", "deactivate"],
@@ -77,7 +78,7 @@ export const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
   },
   status: {},
   versions: {},
-  audit: {
+  "audit list": {
     link: { type: "string" },
     version: { type: "string" },
     action: { type: "string" },
@@ -87,6 +88,18 @@ export const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
     limit: { type: "string" },
     cursor: { type: "string" },
   },
+  "audit head": {},
+  "audit export": {
+    out: { type: "string" },
+    format: { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    link: { type: "string" },
+    version: { type: "string" },
+    action: { type: "string" },
+    outcome: { type: "string" },
+  },
+  "audit verify": { "allow-gaps": { type: "boolean" }, head: { type: "boolean" } },
   "keys create": { name: { type: "string" }, scopes: { type: "string" } },
   "keys list": {},
   "keys revoke": {},
@@ -125,7 +138,10 @@ const OPERAND: Record<Runnable, Operand | null> = {
   revoke: { name: "LINK_ID", count: "optional" },
   status: one("LINK_ID"),
   versions: one("NAME"),
-  audit: null,
+  "audit list": null,
+  "audit head": null,
+  "audit export": null,
+  "audit verify": one("FILE"),
   "keys create": null,
   "keys list": null,
   "keys revoke": one("KEY_ID"),

@@ -6,15 +6,9 @@
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
-import type {
-  ApiKey,
-  AuditEvent,
-  Link,
-  LinkConstraints,
-  PortcullisClient,
-  Version,
-} from "../client/index.ts";
+import type { ApiKey, Link, LinkConstraints, PortcullisClient, Version } from "../client/index.ts";
 import type { Invocation, PublishArgs } from "./args.ts";
+import { exportAudit, listAudit, showAuditHead, verifyAuditFile } from "./audit-commands.ts";
 import { createBundle, showBundle } from "./bundle-commands.ts";
 import { guessContentType } from "./content-type.ts";
 import {
@@ -114,23 +108,14 @@ export async function execute(
       const versions = await client.listVersions(invocation.name);
       return { json: { versions }, text: describeVersions(invocation.name, versions) };
     }
-    case "audit": {
-      const page = await client.audit(invocation.query);
-      const rows = page.events.map((event) => [
-        event.occurredAt,
-        event.action,
-        event.outcome,
-        event.reason ?? "",
-        event.linkId ?? "",
-        event.bytesServed === null ? "" : String(event.bytesServed),
-        noteOf(event),
-      ]);
-      const table = rows.length
-        ? formatTable(["time", "action", "outcome", "reason", "link", "bytes", "note"], rows)
-        : "No audit events match.";
-      const more = page.nextCursor ? `\nMore events: add --cursor ${page.nextCursor}` : "";
-      return { json: page, text: table + more };
-    }
+    case "audit list":
+      return listAudit(client, invocation.query);
+    case "audit head":
+      return showAuditHead(client);
+    case "audit export":
+      return exportAudit(client, invocation, terminal.stderr);
+    case "audit verify":
+      return verifyAuditFile(invocation, client);
     case "keys create": {
       const created = await client.createKey({ name: invocation.name, scopes: invocation.scopes });
       return {
@@ -162,16 +147,6 @@ export async function execute(
     case "subjects deactivate":
       return deactivateSubject(client, invocation.subjectId);
   }
-}
-
-/**
- * The person's own words on an event (`revoke --reason`, `--note`), on one line: other people
- * wrote them, so line breaks, terminal controls and bidirectional overrides become spaces.
- */
-function noteOf(event: AuditEvent): string {
-  const note = event.detail?.note;
-  if (typeof note !== "string") return "";
-  return note.replace(/[\s\p{Cc}\u202A-\u202E\u2066-\u2069]+/gu, " ").trim();
 }
 
 async function publish(

@@ -14,6 +14,7 @@ import {
   withoutUrlCredentials,
 } from "../client/index.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
+import { ChainBrokenError, verifyAuditFile } from "./audit-commands.ts";
 import {
   execute,
   LocalFileError,
@@ -27,6 +28,7 @@ import { helpText } from "./help.ts";
 export const EXIT_OK = 0;
 export const EXIT_API_ERROR = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_CHAIN_BROKEN = 3;
 
 export interface CliIo {
   stdout: { write(text: string): void };
@@ -76,6 +78,15 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       return EXIT_OK;
     }
 
+    // Verifying a file needs no gateway unless its head is to be compared too.
+    if (invocation.command === "audit verify" && !invocation.head) {
+      const outcome = await verifyAuditFile(invocation, null);
+      io.stdout.write(
+        `${invocation.json ? JSON.stringify(outcome.json, null, 2) : outcome.text}\n`,
+      );
+      return EXIT_OK;
+    }
+
     credentials = discoverCredentials(io.env, io.cwd);
     const client = new PortcullisClient({
       baseUrl: credentials.url,
@@ -99,6 +110,9 @@ function describeFailure(
   error: unknown,
   credentials: Credentials | undefined,
 ): { code: string; reason: string; status: number } {
+  if (error instanceof ChainBrokenError) {
+    return { code: error.code, reason: error.message, status: EXIT_CHAIN_BROKEN };
+  }
   if (error instanceof UsageError) {
     const help = error.command ? `portcullis ${error.command} --help` : "portcullis --help";
     return { code: error.code, reason: `${error.message} See ${help}.`, status: EXIT_USAGE };

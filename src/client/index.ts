@@ -16,6 +16,7 @@ import type { z } from "zod";
 import { meteredBody } from "./body.ts";
 import { withoutUrlCredentials } from "./errors.ts";
 import type {
+  AuditExportQuery,
   AuditQuery,
   CreateBundleInput,
   CreateKeyInput,
@@ -29,9 +30,11 @@ import type {
 import { type Call, type CallOptions, type FetchLike, Transport } from "./transport.ts";
 import {
   type ApiKey,
+  type AuditHead,
   type AuditPage,
   apiKeyListSchema,
   apiKeySchema,
+  auditHeadSchema,
   auditPageSchema,
   type Bundle,
   bundleSchema,
@@ -58,6 +61,14 @@ import {
 } from "./types.ts";
 
 export type { UploadBody } from "./body.ts";
+
+/** An audit export as it streams in. */
+export interface AuditExport {
+  body: ReadableStream<Uint8Array>;
+  chain: "contiguous" | "filtered";
+  /** The chain positions the export covers; null when it covers none. */
+  range: { first: number; last: number } | null;
+}
 export { type ClientErrorCode, PortcullisError, withoutUrlCredentials } from "./errors.ts";
 export * from "./inputs.ts";
 export { type CallOptions, type FetchLike, REQUEST_ID_HEADER } from "./transport.ts";
@@ -235,6 +246,32 @@ export class PortcullisClient {
       { method: "GET", path: "/v1/audit", query: params },
       options,
     );
+  }
+
+  /** The head of the tenant's audit hash chain, after sealing what was waiting. */
+  auditHead(options?: CallOptions): Promise<AuditHead> {
+    return this.#call(auditHeadSchema, { method: "GET", path: "/v1/audit/head" }, options);
+  }
+
+  /**
+   * Streams the audit chain, oldest first, as NDJSON (each line an event exactly as sealed, for
+   * `portcullis audit verify`) or CSV. `chain` is "contiguous" unless filters left gaps.
+   */
+  async exportAudit(query: AuditExportQuery = {}, options?: CallOptions): Promise<AuditExport> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value === undefined) continue;
+      params.set(key, value instanceof Date ? value.toISOString() : String(value));
+    }
+    const accept = query.format === "csv" ? "text/csv" : "application/x-ndjson";
+    const call = { method: "GET" as const, path: "/v1/audit/export", query: params };
+    const response = await this.#transport.open(call, accept, options);
+    const range = response.headers.get("Portcullis-Chain-Range")?.split("-").map(Number);
+    return {
+      body: response.body as ReadableStream<Uint8Array>,
+      chain: response.headers.get("Portcullis-Chain") === "filtered" ? "filtered" : "contiguous",
+      range: range?.length === 2 ? { first: range[0] ?? 0, last: range[1] ?? 0 } : null,
+    };
   }
 
   /**

@@ -110,6 +110,17 @@ export interface AuditQuery {
   cursor?: string;
 }
 
+/** What `exportAudit` streams: a time range of sealing times, and optional filters. */
+export interface AuditExportQuery {
+  format?: "ndjson" | "csv";
+  since?: string | Date;
+  until?: string | Date;
+  linkId?: string;
+  versionId?: string;
+  action?: string;
+  outcome?: string;
+}
+
 export interface CreateKeyInput {
   /** The person or service the key belongs to, 1-100 characters; the audit names it as actor. */
   name: string;

@@ -54,11 +54,44 @@ export class Transport {
     call: Call,
     options: CallOptions = {},
   ): Promise<{ data: T; status: number }> {
+    const { response, requestId } = await this.#fetchCall(call, options);
+    const text = await response.text().catch((error: unknown) => {
+      throw transportError(error, requestId, options.signal);
+    });
+    const payload = parseJson(text);
+    if (!response.ok) throw refusal(response, payload, requestId);
+
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      const [issue] = parsed.error.issues;
+      const where = issue ? `${issue.path.join(".") || "(body)"}: ${issue.message}` : "invalid";
+      throw new PortcullisError(
+        "unexpected_response",
+        `The answer to ${call.method} ${call.path} does not match the contract (${where}).`,
+        { status: response.status, requestId, cause: parsed.error },
+      );
+    }
+    return { data: parsed.data, status: response.status };
+  }
+
+  /** Sends a call whose answer is a stream (an export): the response, its body still unread. */
+  async open(call: Call, accept: string, options: CallOptions = {}): Promise<Response> {
+    const { response, requestId } = await this.#fetchCall(call, options, accept);
+    if (response.ok && response.body) return response;
+    const text = await response.text().catch(() => "");
+    throw refusal(response, parseJson(text), requestId);
+  }
+
+  async #fetchCall(
+    call: Call,
+    options: CallOptions,
+    accept = "application/json",
+  ): Promise<{ response: Response; requestId: string }> {
     // Our own id, so that even a call that never got an answer can be traced in the logs.
     const sentRequestId = newId("request");
     const headers = new Headers(call.headers);
     headers.set("Authorization", `Bearer ${this.#apiKey}`);
-    headers.set("Accept", "application/json");
+    headers.set("Accept", accept);
     headers.set(REQUEST_ID_HEADER, sentRequestId);
     if (this.#userAgent) headers.set("User-Agent", this.#userAgent);
     let body = call.body;
@@ -84,23 +117,7 @@ export class Transport {
     }
 
     const requestId = response.headers.get(REQUEST_ID_HEADER) ?? sentRequestId;
-    const text = await response.text().catch((error: unknown) => {
-      throw transportError(error, requestId, options.signal);
-    });
-    const payload = parseJson(text);
-    if (!response.ok) throw refusal(response, payload, requestId);
-
-    const parsed = schema.safeParse(payload);
-    if (!parsed.success) {
-      const [issue] = parsed.error.issues;
-      const where = issue ? `${issue.path.join(".") || "(body)"}: ${issue.message}` : "invalid";
-      throw new PortcullisError(
-        "unexpected_response",
-        `The answer to ${call.method} ${call.path} does not match the contract (${where}).`,
-        { status: response.status, requestId, cause: parsed.error },
-      );
-    }
-    return { data: parsed.data, status: response.status };
+    return { response, requestId };
   }
 }
 

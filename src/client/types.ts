@@ -220,8 +220,19 @@ export const auditEventSchema = z.looseObject({
   bytesServed: z.number().int().nullable(),
   requestId: z.string().nullable(),
   detail: z.record(z.string(), z.unknown()).nullable(),
+  /** The event's place in the tenant's hash chain; null in the moments before it is sealed. */
+  seq: z.number().int().nullable().optional(),
+  hash: z.string().nullable().optional(),
 });
 export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+/** The head of the tenant's audit hash chain: keep it to check later exports against. */
+export const auditHeadSchema = z.object({
+  head: z.object({ seq: z.number().int(), hash: z.string(), sealedAt: z.string() }).nullable(),
+  anchor: z.object({ seq: z.number().int(), hash: z.string(), prunedAt: z.string() }).nullable(),
+  waiting: z.number().int(),
+});
+export type AuditHead = z.infer<typeof auditHeadSchema>;
 
 export const auditPageSchema = z.object({
   events: z.array(auditEventSchema),

@@ -111,13 +111,33 @@ describe("parseCommandLine", () => {
     });
   });
 
-  it("maps audit's short option names onto the API's query names", () => {
-    expect(
-      parseCommandLine(["audit", "--link", "lnk_x", "--outcome", "denied", "--limit", "20"]),
-    ).toEqual({
-      command: "audit",
+  it("maps audit's short option names onto the API's query names, with or without list", () => {
+    const expected = {
+      command: "audit list",
       json: false,
       query: { linkId: "lnk_x", outcome: "denied", limit: 20 },
+    };
+    const filters = ["--link", "lnk_x", "--outcome", "denied", "--limit", "20"];
+    expect(parseCommandLine(["audit", ...filters])).toEqual(expected);
+    expect(parseCommandLine(["audit", "list", ...filters])).toEqual(expected);
+    expect(parseCommandLine(["audit"])).toMatchObject({ command: "audit list", query: {} });
+  });
+
+  it("reads audit export's range and format, a bare date meaning its midnight in UTC", () => {
+    expect(
+      parseCommandLine(["audit", "export", "--out", "a.csv", "--since", "2026-12-01"]),
+    ).toEqual({
+      command: "audit export",
+      json: false,
+      out: "a.csv",
+      query: { format: "ndjson", since: "2026-12-01T00:00:00Z" },
+    });
+    expect(parseCommandLine(["audit", "verify", "a.ndjson", "--allow-gaps"])).toEqual({
+      command: "audit verify",
+      json: false,
+      file: "a.ndjson",
+      allowGaps: true,
+      head: false,
     });
   });
 
@@ -132,7 +152,12 @@ describe("parseCommandLine", () => {
     [["publish", "a", "b", "--name", "x"], "one FILE"],
     [["publish", "f.csv", "--name", "x", "--class", "secret"], "--class must be one of"],
     [["link"], "one VERSION_ID"],
-    [["audit", "extra"], "no operand"],
+    [["audit", "extra"], 'audit takes list, head, export, verify, not "extra"'],
+    [["audit", "list", "extra"], "no operand"],
+    [["audit", "export"], "--out FILE"],
+    [["audit", "export", "--out", "f", "--format", "xml"], "--format must be one of"],
+    [["audit", "export", "--out", "f", "--since", "last week"], "--since must be an ISO 8601"],
+    [["audit", "verify"], "one FILE"],
     [["status", "lnk_x", "--bogus"], "Unknown option '--bogus'."],
     [["link", "ver_x", "--ttl"], "argument missing"],
     [["frobnicate"], 'no command "frobnicate"'],

@@ -1,0 +1,206 @@
+/**
+ * `portcullis audit …`: list events, show the chain's head, export the chain to a file, and
+ * verify an exported file against the chain's hashes.
+ *
+ * Verification runs offline on the file alone (the hashes are in it); `--head` also compares the
+ * file's last event with the gateway's current head. An export is written to FILE.partial and
+ * renamed when complete, so a file named FILE is never a half-written export.
+ */
+import { createReadStream } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { ChainVerifier, positionOf } from "../audit/verify.ts";
+import type {
+  AuditEvent,
+  AuditExportQuery,
+  AuditQuery,
+  PortcullisClient,
+} from "../client/index.ts";
+import type { ProgressSink } from "./commands.ts";
+import { formatFields, formatTable } from "./format.ts";
+import { LocalFileError, type Outcome } from "./outcome.ts";
+
+export interface AuditExportArgs {
+  out: string;
+  query: AuditExportQuery;
+}
+
+export interface AuditVerifyArgs {
+  file: string;
+  allowGaps: boolean;
+  head: boolean;
+}
+
+/** The file's chain is broken: exit status 3, naming the first bad event. */
+export class ChainBrokenError extends Error {
+  readonly code = "chain_broken";
+}
+
+export async function listAudit(client: PortcullisClient, query: AuditQuery): Promise<Outcome> {
+  const page = await client.audit(query);
+  const rows = page.events.map((event) => [
+    event.occurredAt,
+    event.action,
+    event.outcome,
+    event.reason ?? "",
+    event.linkId ?? "",
+    event.bytesServed === null ? "" : String(event.bytesServed),
+    noteOf(event),
+  ]);
+  const table = rows.length
+    ? formatTable(["time", "action", "outcome", "reason", "link", "bytes", "note"], rows)
+    : "No audit events match.";
+  const more = page.nextCursor ? `\nMore events: add --cursor ${page.nextCursor}` : "";
+  return { json: page, text: table + more };
+}
+
+/**
+ * The person's own words on an event (`revoke --reason`, `--note`), on one line: other people
+ * wrote them, so line breaks, terminal controls and bidirectional overrides become spaces.
+ */
+function noteOf(event: AuditEvent): string {
+  const note = event.detail?.note;
+  if (typeof note !== "string") return "";
+  return note.replace(/[\s\p{Cc}\u202A-\u202E\u2066-\u2069]+/gu, " ").trim();
+}
+
+export async function showAuditHead(client: PortcullisClient): Promise<Outcome> {
+  const head = await client.auditHead();
+  const fields: [string, string][] = head.head
+    ? [
+        ["seq", String(head.head.seq)],
+        ["hash", head.head.hash],
+        ["sealedAt", head.head.sealedAt],
+      ]
+    : [["head", "none: the chain is empty"]];
+  if (head.anchor) fields.push(["prunedThrough", `${head.anchor.seq} (${head.anchor.hash})`]);
+  fields.push(["waiting", String(head.waiting)]);
+  return { json: head, text: formatFields(fields) };
+}
+
+export async function exportAudit(
+  client: PortcullisClient,
+  args: AuditExportArgs,
+  progress: ProgressSink,
+): Promise<Outcome> {
+  const exported = await client.exportAudit(args.query);
+  const partial = `${args.out}.partial`;
+  const file = await open(partial, "w").catch((error: unknown) => {
+    throw new LocalFileError(
+      "file_unwritable",
+      `cannot write ${partial}: ${(error as Error).message}`,
+    );
+  });
+
+  let events = 0;
+  let bytes = 0;
+  let lastShown = 0;
+  try {
+    for await (const chunk of exported.body) {
+      await file.write(chunk);
+      bytes += chunk.byteLength;
+      for (const byte of chunk) if (byte === 10) events += 1;
+      if (progress.isTTY && Date.now() - lastShown > 200) {
+        lastShown = Date.now();
+        progress.write(`\rexporting: ${events} lines, ${bytes} bytes`);
+      }
+    }
+    await file.close();
+    await rename(partial, args.out);
+  } catch (error) {
+    await file.close().catch(() => undefined);
+    await rm(partial, { force: true });
+    throw error;
+  }
+  if (progress.isTTY) progress.write("\n");
+
+  // A CSV export's first line is its header, not an event.
+  const count = args.query.format === "csv" ? Math.max(0, events - 1) : events;
+  const range = exported.range ? `seq ${exported.range.first}-${exported.range.last}` : "empty";
+  const result = { file: args.out, events: count, bytes, chain: exported.chain, range };
+  return {
+    json: result,
+    text: `Exported ${count} events (${range}, ${exported.chain}) to ${args.out}.`,
+  };
+}
+
+export async function verifyAuditFile(
+  args: AuditVerifyArgs,
+  client: PortcullisClient | null,
+): Promise<Outcome> {
+  // Pass one: where each position is, so a missing one can be told from one out of place.
+  const positions = new Map<number, number>();
+  await eachLine(args.file, (line, number) => {
+    const seq = positionOf(line);
+    if (seq !== null && !positions.has(seq)) positions.set(seq, number);
+    return Promise.resolve(false);
+  });
+
+  const verifier = new ChainVerifier(positions, { allowGaps: args.allowGaps });
+  let found = null;
+  await eachLine(args.file, async (line, number) => {
+    found = await verifier.add(number, line);
+    return found !== null;
+  });
+  const finished = verifier.finish();
+  const problem = found ?? finished.problem;
+  if (problem) throw new ChainBrokenError(`${args.file} line ${problem.line}: ${problem.message}`);
+
+  const { summary } = finished;
+  if (summary.events === 0) throw new ChainBrokenError(`${args.file} holds no audit events.`);
+  let headNote = "";
+  if (args.head && client) headNote = await compareWithHead(client, summary);
+
+  const text =
+    `intact: ${summary.events} events, seq ${summary.firstSeq}-${summary.lastSeq}, ` +
+    `last hash ${summary.lastHash}${headNote}`;
+  return { json: { intact: true, ...summary, head: headNote.trim() || null }, text };
+}
+
+async function compareWithHead(
+  client: PortcullisClient,
+  summary: { lastSeq: number | null; lastHash: string | null },
+): Promise<string> {
+  const { head } = await client.auditHead();
+  const lastSeq = summary.lastSeq ?? 0;
+  if (!head || head.seq < lastSeq) {
+    throw new ChainBrokenError(
+      `the file goes to seq ${lastSeq}, beyond the gateway's head (${head?.seq ?? "none"}).`,
+    );
+  }
+  if (head.seq === lastSeq) {
+    if (head.hash !== summary.lastHash) {
+      throw new ChainBrokenError(`event seq ${lastSeq} does not match the gateway's head.`);
+    }
+    return "; matches the gateway's head";
+  }
+  return `; the gateway's head is ${head.seq - lastSeq} events further`;
+}
+
+/** Calls `visit` with each non-empty line and its 1-based number until it returns true. */
+async function eachLine(
+  path: string,
+  visit: (line: string, number: number) => Promise<boolean>,
+): Promise<void> {
+  const input = createReadStream(path, { encoding: "utf8" });
+  const failed = new Promise<never>((_, reject) => {
+    input.once("error", (error) =>
+      reject(new LocalFileError("file_unreadable", `cannot read ${path}: ${error.message}`)),
+    );
+  });
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let number = 0;
+  try {
+    const reading = (async () => {
+      for await (const line of lines) {
+        number += 1;
+        if (line.trim() === "") continue;
+        if (await visit(line, number)) return;
+      }
+    })();
+    await Promise.race([reading, failed]);
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
