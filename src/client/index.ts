@@ -1,7 +1,8 @@
 /**
  * The TypeScript client for the Portcullis v1 API: publish versions and bundle them; issue, read,
  * approve, reject and revoke links, one at a time or in bulk; query the audit log; manage API
- * keys, class policies and subjects (the tenant's recipients). It needs only
+ * keys, class policies, subjects (the tenant's recipients) and webhook endpoints
+ * (`client.webhooks`, with `verifyWebhook` for receivers). It needs only
  * `fetch`, so it runs in Node, Workers, Deno, Bun and browsers alike; every failure is a
  * {@link PortcullisError} carrying a stable `code`.
  *
@@ -54,11 +55,13 @@ import {
   subjectPageSchema,
   subjectSchema,
   type TenantPolicy,
+  type TenantSettingsInput,
   tenantPolicySchema,
   type Version,
   versionListSchema,
   versionSchema,
 } from "./types.ts";
+import { WebhooksClient } from "./webhooks.ts";
 
 export type { UploadBody } from "./body.ts";
 
@@ -73,6 +76,7 @@ export { type ClientErrorCode, PortcullisError, withoutUrlCredentials } from "./
 export * from "./inputs.ts";
 export { type CallOptions, type FetchLike, REQUEST_ID_HEADER } from "./transport.ts";
 export * from "./types.ts";
+export * from "./webhooks.ts";
 
 export interface PortcullisClientOptions {
   /** The gateway's origin, e.g. `https://files.example.org`; a path prefix is kept. */
@@ -91,6 +95,8 @@ const issuedLinkSchema = linkSchema.extend({ url: linkSchema.shape.url.unwrap() 
 
 export class PortcullisClient {
   readonly baseUrl: string;
+  /** The tenant's webhook endpoints: create, list, rotate secrets, deliveries, replay. */
+  readonly webhooks: WebhooksClient;
   readonly #transport: Transport;
 
   constructor(options: PortcullisClientOptions) {
@@ -114,6 +120,7 @@ export class PortcullisClient {
     // Bound, because some runtimes refuse a `fetch` called with another `this`.
     const fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
     this.#transport = new Transport(this.baseUrl, options.apiKey, fetch, options.userAgent);
+    this.webhooks = new WebhooksClient(this.#transport);
   }
 
   /** Publishes a new immutable version of `name`, streaming `body` to storage. */
@@ -309,6 +316,15 @@ export class PortcullisClient {
     options?: CallOptions,
   ): Promise<TenantPolicy> {
     const call: Call = { method: "PUT", path: "/v1/policy", json: { classes } };
+    return this.#call(tenantPolicySchema, call, options);
+  }
+
+  /**
+   * Replaces the tenant's settings, whole: alert thresholds and audit retention, each field left
+   * out taking its default (needs the `admin` scope). Class policies stay as they are.
+   */
+  putSettings(settings: TenantSettingsInput, options?: CallOptions): Promise<TenantPolicy> {
+    const call: Call = { method: "PUT", path: "/v1/policy", json: { settings } };
     return this.#call(tenantPolicySchema, call, options);
   }
 

@@ -197,10 +197,51 @@ const perClass = <T extends z.ZodType>(schema: T) =>
     "patient-linked": schema,
   });
 
+/** A weekly schedule in an IANA time zone, e.g. mon–fri 08:00–18:00 America/New_York. */
+const weeklyHoursSchema = z.looseObject({
+  days: z.array(z.string()),
+  from: z.string(),
+  to: z.string(),
+  timeZone: z.string(),
+});
+export type WeeklyHours = z.infer<typeof weeklyHoursSchema>;
+
+/** Tenant-wide settings: alert thresholds (each rule can be switched off), audit retention. */
+export const tenantSettingsSchema = z.looseObject({
+  alerts: z.looseObject({
+    repeatedDenials: z.looseObject({
+      enabled: z.boolean(),
+      perLink: z.number().int(),
+      perAddress: z.number().int(),
+      windowSeconds: z.number().int(),
+    }),
+    unusualLocation: z.looseObject({ enabled: z.boolean(), lookBackSeconds: z.number().int() }),
+    /** `classes` holds the weekly hours of each class that has them. */
+    outsideHours: z.looseObject({
+      enabled: z.boolean(),
+      classes: z.record(z.string(), weeklyHoursSchema),
+    }),
+    secondAddress: z.looseObject({ enabled: z.boolean() }),
+  }),
+  /** Days audit events are kept before pruning; at least 365. */
+  auditRetentionDays: z.number().int(),
+});
+export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
+
+type AlertSettingsInput = {
+  [Rule in keyof TenantSettings["alerts"]]?: Partial<TenantSettings["alerts"][Rule]>;
+};
+/** Settings to store: the gateway gives every field left out its default. */
+export interface TenantSettingsInput {
+  alerts?: AlertSettingsInput;
+  auditRetentionDays?: number;
+}
+
 /** The tenant's effective policy: its own where it set one, the built-in one elsewhere. */
 export const tenantPolicySchema = z.looseObject({
   classes: perClass(classPolicySchema),
   sources: perClass(z.enum(POLICY_SOURCES)),
+  settings: tenantSettingsSchema,
 });
 export type TenantPolicy = z.infer<typeof tenantPolicySchema>;
 

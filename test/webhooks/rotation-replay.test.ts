@@ -125,8 +125,9 @@ describe("GET /v1/webhooks/{id}/deliveries", () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
 
+    type Page = { deliveries: { attempt: number }[]; nextCursor: string | null };
     const first = await api(tenant, `/webhooks/${webhook.id}/deliveries?limit=2`);
-    const page1 = await first.json<{ deliveries: { attempt: number }[]; nextCursor: string }>();
+    const page1 = await first.json<Page>();
     expect(page1.deliveries.map((row) => row.attempt)).toEqual([3, 2]);
     expect(page1.deliveries[0]).toMatchObject({
       status: "failed",
@@ -136,7 +137,7 @@ describe("GET /v1/webhooks/{id}/deliveries", () => {
     });
 
     const next = `/webhooks/${webhook.id}/deliveries?limit=2&cursor=${page1.nextCursor}`;
-    const page2 = await (await api(tenant, next)).json<typeof page1 & { nextCursor: null }>();
+    const page2 = await (await api(tenant, next)).json<Page>();
     expect(page2.deliveries.map((row) => row.attempt)).toEqual([1]);
     expect(page2.nextCursor).toBeNull();
   });
