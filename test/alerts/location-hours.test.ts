@@ -4,7 +4,7 @@
  * its time.
  */
 import { describe, expect, it } from "vitest";
-import { localClock, WEEKDAYS } from "../../src/links/constraints.ts";
+import { type AllowedHours, localClock, WEEKDAYS } from "../../src/links/constraints.ts";
 import {
   flushAudit,
   issue,
@@ -118,12 +118,12 @@ describe("alert.unusual_location", () => {
   });
 });
 
-const OFFICE_HOURS = {
+const OFFICE_HOURS: AllowedHours = {
   days: ["mon", "tue", "wed", "thu", "fri"],
   from: "08:00",
   to: "18:00",
   timeZone: "America/New_York",
-} as const;
+};
 
 describe("alert.outside_hours", () => {
   it("fires for a real download on a day its class's schedule leaves out", async () => {
@@ -149,7 +149,9 @@ describe("alert.outside_hours", () => {
 
   it("judges the time in the schedule's zone: inside is quiet, before and weekend alert", async () => {
     const tenant = await seedTenant();
-    await putSettings(tenant, { alerts: { outsideHours: { classes: { internal: OFFICE_HOURS } } } });
+    await putSettings(tenant, {
+      alerts: { outsideHours: { classes: { internal: OFFICE_HOURS } } },
+    });
     const version = await publish(tenant, utf8("internal extract"), { class: "internal" });
     const link = await issue(tenant, version.versionId);
     const download = { action: "download.started", outcome: "allowed", linkId: link.id } as const;
@@ -172,7 +174,7 @@ describe("alert.outside_hours", () => {
 
   it("stays quiet for a class without a schedule", async () => {
     const tenant = await seedTenant();
-    const never = { days: ["sun"], from: "00:00", to: "00:01", timeZone: "UTC" } as const;
+    const never: AllowedHours = { days: ["sun"], from: "00:00", to: "00:01", timeZone: "UTC" };
     await putSettings(tenant, { alerts: { outsideHours: { classes: { internal: never } } } });
     const version = await publish(tenant, utf8("restricted extract"), { class: "restricted" });
     const link = await issue(tenant, version.versionId);
@@ -183,7 +185,7 @@ describe("alert.outside_hours", () => {
 
   it("stays quiet when switched off, schedule or not", async () => {
     const tenant = await seedTenant();
-    const never = { days: ["sun"], from: "00:00", to: "00:01", timeZone: "UTC" } as const;
+    const never: AllowedHours = { days: ["sun"], from: "00:00", to: "00:01", timeZone: "UTC" };
     await putSettings(tenant, {
       alerts: { outsideHours: { enabled: false, classes: { restricted: never } } },
     });

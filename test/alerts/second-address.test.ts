@@ -20,13 +20,7 @@ import {
   utf8,
   withAction,
 } from "../support/harness.ts";
-import {
-  alertsOf,
-  evaluateChain,
-  putSettings,
-  sealedEvents,
-  startDownload,
-} from "./support.ts";
+import { alertsOf, evaluateChain, putSettings, sealedEvents, startDownload } from "./support.ts";
 
 const BYTES = utf8("patient-level extract, one download only");
 
