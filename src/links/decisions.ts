@@ -10,6 +10,8 @@ export interface GuardSnapshot {
   record: LinkRecord;
   usesSpent: number;
   revokedAt: number | null;
+  /** Why it was revoked (a RevocationReason, or an issuer's own words); null while live. */
+  revokedReason: string | null;
   approval: ApprovalState;
   /** Re-confirmations granted after sessions lapsed incomplete. */
   retriesUsed: number;
@@ -31,7 +33,7 @@ export function retryAvailable(snapshot: GuardSnapshot): boolean {
 /** Why the link itself refuses confirmations now, whoever asks; null when it is open. */
 export function linkDenial(snapshot: GuardSnapshot, now: number): DenialCode | null {
   const { record, approval } = snapshot;
-  if (snapshot.revokedAt !== null) return "link_revoked";
+  if (snapshot.revokedAt !== null) return revocationDenial(snapshot);
   if (now >= record.expiresAt) return "link_expired";
   if (approval.status === "rejected") return "approval_rejected";
   if (approval.status === "pending") {
@@ -41,6 +43,11 @@ export function linkDenial(snapshot: GuardSnapshot, now: number): DenialCode | n
   }
   if (snapshot.usesSpent >= record.maxUses && !retryAvailable(snapshot)) return "link_used_up";
   return null;
+}
+
+/** A link that ended because its version's bytes were purged says so, not merely "revoked". */
+export function revocationDenial(snapshot: Pick<GuardSnapshot, "revokedReason">): DenialCode {
+  return snapshot.revokedReason === "version_purged" ? "version_purged" : "link_revoked";
 }
 
 /** Why this request may not confirm an open link: who or where it comes from, or when. */
@@ -57,6 +64,7 @@ export function requestDenial(
 
 const STATUS_OF_DENIAL: Partial<Record<DenialCode, LinkStatus>> = {
   link_revoked: "revoked",
+  version_purged: "revoked",
   link_expired: "expired",
   approval_rejected: "rejected",
   approval_expired: "expired",

@@ -83,6 +83,7 @@ export class GuardStore {
         uses_spent: number;
         retries_used: number;
         revoked_at: number | null;
+        revoked_reason: string | null;
         approval_status: ApprovalStatus;
         approval_decided_by: string | null;
         approval_decided_at: number | null;
@@ -100,6 +101,7 @@ export class GuardStore {
       record,
       usesSpent: row.uses_spent,
       revokedAt: row.revoked_at,
+      revokedReason: row.revoked_reason,
       retriesUsed: row.retries_used,
       lapsedIncomplete: lapsed,
       approval: {

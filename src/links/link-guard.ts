@@ -15,7 +15,13 @@ import { DurableObject } from "cloudflare:workers";
 import { SYSTEM_ORIGIN } from "../audit/events.ts";
 import { newId } from "../ids.ts";
 import { checkConstraints } from "./constraints.ts";
-import { type GuardSnapshot, linkDenial, linkStateOf, requestDenial } from "./decisions.ts";
+import {
+  type GuardSnapshot,
+  linkDenial,
+  linkStateOf,
+  requestDenial,
+  revocationDenial,
+} from "./decisions.ts";
 import {
   addressChangedEvent,
   completionEvents,
@@ -177,7 +183,7 @@ export class LinkGuard extends DurableObject<Env> {
 
     const request = { ip: origin.client?.ip ?? null, country: origin.client?.country ?? null };
     let code: DenialCode | null = null;
-    if (link.revokedAt !== null) code = "link_revoked";
+    if (link.revokedAt !== null) code = revocationDenial(link);
     else if (session.endedAt !== null && session.completedAt === null) code = "session_ended";
     else if (now >= session.expiresAt) code = "session_ended";
     else code = checkConstraints(link.record.constraints, request, now, { hours: false });

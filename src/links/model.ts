@@ -101,6 +101,7 @@ export type ApprovalStatus = "not_required" | "pending" | "approved" | "rejected
 export type DenialCode =
   | "link_expired"
   | "link_revoked"
+  | "version_purged"
   | "link_used_up"
   | "approval_pending"
   | "approval_rejected"
@@ -113,7 +114,7 @@ export type DenialCode =
 /** Why a link was revoked, as recorded in the audit's reason column. */
 export type RevocationReason =
   | "revoked_by_issuer"
-  | "retention_ended"
+  | "version_purged"
   | "subject_changed"
   | "bulk_by_version"
   | "bulk_by_object"

@@ -38,6 +38,13 @@ const MESSAGES: Record<RecipientPageCode, RecipientMessage> = {
       "The sender or an administrator revoked this link, so it no longer gives access to the file.",
     nextStep: "If you still need the file, ask the person who sent you the link for a new one.",
   },
+  version_purged: {
+    title: "This file is no longer kept",
+    explanation:
+      "The file's retention period has ended, so its contents were deleted and every link to " +
+      "it was closed.",
+    nextStep: "If you still need it, ask the sender whether a newer version was published.",
+  },
   link_used_up: {
     title: "This link has been used up",
     explanation:

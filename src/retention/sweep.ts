@@ -45,7 +45,7 @@ export async function runRetentionSweep(env: Env, now = Date.now()): Promise<num
         )
         .all();
       for (const link of versionLinks) {
-        await linkGuard(env, link.id).revoke(SYSTEM_ORIGIN, "retention_ended");
+        await linkGuard(env, link.id).revoke(SYSTEM_ORIGIN, "version_purged");
       }
       await env.FILES.delete(version.storageKey);
 

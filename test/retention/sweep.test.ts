@@ -94,18 +94,18 @@ describe("the retention sweep", () => {
       expect(await linkState(tenant, link.id)).toMatchObject({ status: "revoked" });
       const answer = await confirm(link.path);
       expect(answer.status).toBe(410);
-      expect(await problem(answer)).toMatchObject({ code: "link_revoked" });
+      expect(await problem(answer)).toMatchObject({ code: "version_purged" });
 
       await flushAudit(link.id);
       const revocations = await audit(tenant, `linkId=${link.id}&action=link.revoked`);
       expect(revocations).toHaveLength(1);
-      expect(revocations[0]).toMatchObject({ reason: "retention_ended", actor: "system" });
+      expect(revocations[0]).toMatchObject({ reason: "version_purged", actor: "system" });
     }
 
     // The open session ends with its link.
     const fetched = await call(sessionPath, { headers: { Accept: "application/json" } });
     expect(fetched.status).toBe(410);
-    expect(await problem(fetched)).toMatchObject({ code: "link_revoked" });
+    expect(await problem(fetched)).toMatchObject({ code: "version_purged" });
 
     const purgedEvents = await audit(
       tenant,
@@ -134,6 +134,37 @@ describe("the retention sweep", () => {
 
     const events = await audit(tenant, `versionId=${published.versionId}&action=version.purged`);
     expect(events).toHaveLength(1);
+  });
+
+  it("a run that stops half-way finishes on the next run, purging once", async () => {
+    const tenant = await seedTenant();
+    const published = await publish(tenant, utf8("half-way"), { class: "restricted" });
+    const link = await issue(tenant, published.versionId, { maxUses: 1 });
+    const { retainUntil } = await version(tenant, published.versionId);
+    const afterRetention = Date.parse(retainUntil ?? "") + 1;
+
+    // The run revokes the links and deletes the bytes, then D1 refuses to mark it purged.
+    await env.DB.exec(
+      "CREATE TRIGGER test_purge_stops BEFORE UPDATE OF purged_at ON versions " +
+        "BEGIN SELECT RAISE(ABORT, 'the run stopped here'); END",
+    );
+    try {
+      await runRetentionSweep(env, afterRetention);
+    } finally {
+      await env.DB.exec("DROP TRIGGER test_purge_stops");
+    }
+    expect(await env.FILES.head(storageKey(tenant, published.versionId))).toBeNull();
+    expect(await version(tenant, published.versionId)).toMatchObject({ purged: false });
+    expect(await linkState(tenant, link.id)).toMatchObject({ status: "revoked" });
+
+    await sweepUntilDone(afterRetention);
+
+    expect(await version(tenant, published.versionId)).toMatchObject({ purged: true });
+    const purged = await audit(tenant, `versionId=${published.versionId}&action=version.purged`);
+    expect(purged).toHaveLength(1);
+    await flushAudit(link.id);
+    const revocations = await audit(tenant, `linkId=${link.id}&action=link.revoked`);
+    expect(revocations.map((event) => event.reason)).toEqual(["version_purged"]);
   });
 
   it("leaves a version still within its retention untouched", async () => {
@@ -217,9 +248,9 @@ describe("bundles and retention", () => {
     expect(await linkState(tenant, link.id)).toMatchObject({ status: "revoked" });
     const attempt = await confirm(new URL(link.url).pathname);
     expect(attempt.status).toBe(410);
-    expect(await problem(attempt)).toMatchObject({ code: "link_revoked" });
+    expect(await problem(attempt)).toMatchObject({ code: "version_purged" });
     await flushAudit(link.id);
     const revocations = await audit(tenant, `linkId=${link.id}&action=link.revoked`);
-    expect(revocations.map((event) => event.reason)).toEqual(["retention_ended"]);
+    expect(revocations.map((event) => event.reason)).toEqual(["version_purged"]);
   });
 });
