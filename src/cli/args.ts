@@ -42,6 +42,7 @@ import {
 } from "./usage.ts";
 
 export { COMMAND_NAMES, type CommandName, GROUPS, type HelpTopic } from "./command-specs.ts";
+import { parseWebhookCommand, type WebhookInvocation } from "./webhook-options.ts";
 export { parseLabels, parsePositiveInteger, parseScopes, UsageError };
 
 export type Invocation =
@@ -78,6 +79,7 @@ export type Invocation =
   | { command: "subjects list"; json: boolean; filter: SubjectFilter };
 
 export interface PolicySetArgs {
+  | WebhookInvocation
   class: SensitivityClass;
   /** A JSON file holding the class's whole policy, the starting point instead of the current. */
   file?: string;
@@ -298,3 +300,12 @@ function toInvocation(
       return { command, json, filter: parseSubjectFilter(values) };
   }
 }
+    case "webhooks create":
+    case "webhooks list":
+    case "webhooks get":
+    case "webhooks update":
+    case "webhooks delete":
+    case "webhooks rotate-secret":
+    case "webhooks deliveries":
+    case "webhooks replay":
+      return parseWebhookCommand(command, operand, values, json);

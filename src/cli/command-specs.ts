@@ -5,6 +5,7 @@
 import { POLICY_FIELD_SPECS } from "./policy-options.ts";
 import { UsageError } from "./usage.ts";
 
+import { WEBHOOK_OPTIONS } from "./webhook-options.ts";
 export const COMMAND_NAMES = [
   "publish",
   "bundle",
@@ -19,6 +20,7 @@ export const COMMAND_NAMES = [
   "policy",
   "subjects",
 ] as const;
+  "webhooks",
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Groups of commands: `keys create`, `keys list`, …, `policy show`, …, `subjects put`, …. */
@@ -28,6 +30,7 @@ export const GROUPS = {
   policy: ["show", "set", "reset"],
   subjects: ["put", "show", "list", "deactivate"],
 } as const;
+  webhooks: ["create", "list", "get", "update", "delete", "rotate-secret", "deliveries", "replay"],
 export type Group = keyof typeof GROUPS;
 export type GroupCommand = { [G in Group]: `${G} ${(typeof GROUPS)[G][number]}` }[Group];
 
@@ -124,6 +127,7 @@ export const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
   "subjects deactivate": {},
 };
 
+  ...WEBHOOK_OPTIONS,
 /** An operand's name, and whether a command takes exactly one, at most one, or one or more. */
 type Operand = { name: string; count: "one" | "optional" | "many" };
 const one = (name: string): Operand => ({ name, count: "one" });
@@ -155,6 +159,14 @@ const OPERAND: Record<Runnable, Operand | null> = {
 };
 
 export function checkOperandCount(command: Runnable, count: number): void {
+  "webhooks create": null,
+  "webhooks list": null,
+  "webhooks get": one("WEBHOOK_ID"),
+  "webhooks update": one("WEBHOOK_ID"),
+  "webhooks delete": one("WEBHOOK_ID"),
+  "webhooks rotate-secret": one("WEBHOOK_ID"),
+  "webhooks deliveries": one("WEBHOOK_ID"),
+  "webhooks replay": one("WEBHOOK_ID"),
   const operand = OPERAND[command];
   if (operand === null) {
     if (count !== 0) throw new UsageError(`${command} takes no operand.`, command);

@@ -23,6 +23,7 @@ import { resetPolicy, setPolicy, showPolicy } from "./policy-commands.ts";
 import { revokeInBulk } from "./revoke-commands.ts";
 import { deactivateSubject, listSubjects, putSubject, showSubject } from "./subject-commands.ts";
 
+import { executeWebhookCommand } from "./webhook-commands.ts";
 export { LocalFileError, NotConfirmedError, type Outcome, type Prompt };
 
 export interface ProgressSink {
@@ -147,6 +148,15 @@ export async function execute(
     case "subjects deactivate":
       return deactivateSubject(client, invocation.subjectId);
   }
+    case "webhooks create":
+    case "webhooks list":
+    case "webhooks get":
+    case "webhooks update":
+    case "webhooks delete":
+    case "webhooks rotate-secret":
+    case "webhooks deliveries":
+    case "webhooks replay":
+      return executeWebhookCommand(client, invocation);
 }
 
 async function publish(

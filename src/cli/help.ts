@@ -1,5 +1,6 @@
 /** The CLI's help: an overview, and one page per command. */
 import type { HelpTopic } from "./args.ts";
+import { WEBHOOK_HELP, WEBHOOK_OVERVIEW_LINES } from "./webhook-help.ts";
 
 const OVERVIEW = `portcullis: publish files to a Portcullis gateway; hand out narrow, audited links.
 
@@ -32,6 +33,7 @@ Commands:
   subjects list             list the subjects, by role or state
   subjects deactivate SUBJECT_ID
                             deactivate a subject, revoking every link bound to it
+${WEBHOOK_OVERVIEW_LINES}
 
 Every command takes:
   --json                    on success, print exactly one JSON document on stdout, for scripts
@@ -383,3 +385,4 @@ Options:
 export function helpText(topic: HelpTopic | null): string {
   return topic === null ? OVERVIEW : COMMANDS[topic];
 }
+  ...WEBHOOK_HELP,
