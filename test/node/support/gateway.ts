@@ -11,7 +11,11 @@ import { createHash } from "node:crypto";
 import { createReadStream, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { type LocalGateway, startLocalGateway } from "../../../scripts/lib/local-gateway.ts";
+import {
+  type LocalGateway,
+  type LocalGatewayOptions,
+  startLocalGateway,
+} from "../../../scripts/lib/local-gateway.ts";
 
 export const ROOT = dirname(dirname(dirname(import.meta.dirname)));
 export const EXAMPLES = join(ROOT, "examples");
@@ -24,22 +28,23 @@ export const TEST_TIMEOUT_MS = 60_000;
 
 export type Gateway = Pick<LocalGateway, "url" | "apiKey" | "tenantId" | "output" | "stop">;
 
-export function startGateway(): Promise<Gateway> {
-  return startLocalGateway();
+export function startGateway(options: LocalGatewayOptions = {}): Promise<Gateway> {
+  return startLocalGateway(options);
 }
 
 /**
  * Boots one gateway for the calling file. The returned object is filled in before the first
  * test runs; reading it at the top level of the file, outside a test or hook, is a mistake.
+ * `options` reach `wrangler dev`, e.g. `{ vars: { WEBHOOK_MAX_ATTEMPTS: "3" } }`.
  */
-export function useGateway(): Gateway {
+export function useGateway(options: LocalGatewayOptions = {}): Gateway {
   let gateway: Gateway | undefined;
   const current = () => {
     if (!gateway) throw new Error("The gateway is not running: use it inside a test or hook.");
     return gateway;
   };
   beforeAll(async () => {
-    gateway = await startGateway();
+    gateway = await startGateway(options);
   }, BOOT_TIMEOUT_MS);
   afterAll(async () => {
     await gateway?.stop();
