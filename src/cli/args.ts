@@ -32,6 +32,8 @@ import {
 import { parseConstraints, parseLinkTarget } from "./link-options.ts";
 import { parsePolicyFields } from "./policy-options.ts";
 import { parseRevoke, type RevokeArgs } from "./revoke-options.ts";
+import type { PolicySettingsArgs } from "./settings-commands.ts";
+import { parseSettingsChanges } from "./settings-options.ts";
 import { parseSubjectFilter, parseSubjectInput } from "./subject-options.ts";
 import {
   parseDuration,
@@ -40,9 +42,9 @@ import {
   parseScopes,
   UsageError,
 } from "./usage.ts";
+import { parseWebhookCommand, type WebhookInvocation } from "./webhook-options.ts";
 
 export { COMMAND_NAMES, type CommandName, GROUPS, type HelpTopic } from "./command-specs.ts";
-import { parseWebhookCommand, type WebhookInvocation } from "./webhook-options.ts";
 export { parseLabels, parsePositiveInteger, parseScopes, UsageError };
 
 export type Invocation =
@@ -74,12 +76,13 @@ export type Invocation =
   | { command: "policy show"; json: boolean }
   | ({ command: "policy set"; json: boolean } & PolicySetArgs)
   | { command: "policy reset"; json: boolean; class: SensitivityClass }
+  | ({ command: "policy settings"; json: boolean } & PolicySettingsArgs)
   | { command: "subjects put"; json: boolean; subjectId: string; subject: SubjectInput }
   | { command: "subjects show" | "subjects deactivate"; json: boolean; subjectId: string }
+  | WebhookInvocation
   | { command: "subjects list"; json: boolean; filter: SubjectFilter };
 
 export interface PolicySetArgs {
-  | WebhookInvocation
   class: SensitivityClass;
   /** A JSON file holding the class's whole policy, the starting point instead of the current. */
   file?: string;
@@ -291,15 +294,22 @@ function toInvocation(
     }
     case "policy reset":
       return { command, json, class: parseClass(operand, "CLASS") };
+    case "policy settings": {
+      const changes = parseSettingsChanges(values);
+      const file = text("file");
+      if ((file === undefined) === (changes.length === 0)) {
+        throw new UsageError(
+          "policy settings needs --file FILE or setting options, not both.",
+          command,
+        );
+      }
+      return { command, json, file, changes };
+    }
     case "subjects put":
       return { command, json, subjectId: operand, subject: parseSubjectInput(values) };
     case "subjects show":
     case "subjects deactivate":
       return { command, json, subjectId: operand };
-    case "subjects list":
-      return { command, json, filter: parseSubjectFilter(values) };
-  }
-}
     case "webhooks create":
     case "webhooks list":
     case "webhooks get":
@@ -309,3 +319,7 @@ function toInvocation(
     case "webhooks deliveries":
     case "webhooks replay":
       return parseWebhookCommand(command, operand, values, json);
+    case "subjects list":
+      return { command, json, filter: parseSubjectFilter(values) };
+  }
+}

@@ -3,9 +3,10 @@
  * each takes. The parsing that uses this table is in `args.ts`.
  */
 import { POLICY_FIELD_SPECS } from "./policy-options.ts";
+import { SETTINGS_SPECS } from "./settings-options.ts";
 import { UsageError } from "./usage.ts";
-
 import { WEBHOOK_OPTIONS } from "./webhook-options.ts";
+
 export const COMMAND_NAMES = [
   "publish",
   "bundle",
@@ -19,18 +20,18 @@ export const COMMAND_NAMES = [
   "keys",
   "policy",
   "subjects",
-] as const;
   "webhooks",
+] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Groups of commands: `keys create`, `keys list`, …, `policy show`, …, `subjects put`, …. */
 export const GROUPS = {
   audit: ["list", "head", "export", "verify"],
   keys: ["create", "list", "revoke"],
-  policy: ["show", "set", "reset"],
+  policy: ["show", "set", "reset", "settings"],
   subjects: ["put", "show", "list", "deactivate"],
-} as const;
   webhooks: ["create", "list", "get", "update", "delete", "rotate-secret", "deliveries", "replay"],
+} as const;
 export type Group = keyof typeof GROUPS;
 export type GroupCommand = { [G in Group]: `${G} ${(typeof GROUPS)[G][number]}` }[Group];
 
@@ -109,6 +110,7 @@ export const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
   "policy show": {},
   "policy set": { file: { type: "string" }, ...POLICY_FIELD_SPECS },
   "policy reset": {},
+  "policy settings": SETTINGS_SPECS,
   "subjects put": {
     role: { type: "string", multiple: true },
     "no-roles": { type: "boolean" },
@@ -125,9 +127,9 @@ export const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
     cursor: { type: "string" },
   },
   "subjects deactivate": {},
+  ...WEBHOOK_OPTIONS,
 };
 
-  ...WEBHOOK_OPTIONS,
 /** An operand's name, and whether a command takes exactly one, at most one, or one or more. */
 type Operand = { name: string; count: "one" | "optional" | "many" };
 const one = (name: string): Operand => ({ name, count: "one" });
@@ -152,13 +154,11 @@ const OPERAND: Record<Runnable, Operand | null> = {
   "policy show": null,
   "policy set": one("CLASS"),
   "policy reset": one("CLASS"),
+  "policy settings": null,
   "subjects put": one("SUBJECT_ID"),
   "subjects show": one("SUBJECT_ID"),
   "subjects list": null,
   "subjects deactivate": one("SUBJECT_ID"),
-};
-
-export function checkOperandCount(command: Runnable, count: number): void {
   "webhooks create": null,
   "webhooks list": null,
   "webhooks get": one("WEBHOOK_ID"),
@@ -167,6 +167,9 @@ export function checkOperandCount(command: Runnable, count: number): void {
   "webhooks rotate-secret": one("WEBHOOK_ID"),
   "webhooks deliveries": one("WEBHOOK_ID"),
   "webhooks replay": one("WEBHOOK_ID"),
+};
+
+export function checkOperandCount(command: Runnable, count: number): void {
   const operand = OPERAND[command];
   if (operand === null) {
     if (count !== 0) throw new UsageError(`${command} takes no operand.`, command);

@@ -21,9 +21,10 @@ import {
 import { LocalFileError, NotConfirmedError, type Outcome, type Prompt } from "./outcome.ts";
 import { resetPolicy, setPolicy, showPolicy } from "./policy-commands.ts";
 import { revokeInBulk } from "./revoke-commands.ts";
+import { setSettings } from "./settings-commands.ts";
 import { deactivateSubject, listSubjects, putSubject, showSubject } from "./subject-commands.ts";
-
 import { executeWebhookCommand } from "./webhook-commands.ts";
+
 export { LocalFileError, NotConfirmedError, type Outcome, type Prompt };
 
 export interface ProgressSink {
@@ -139,15 +140,14 @@ export async function execute(
       return setPolicy(client, invocation);
     case "policy reset":
       return resetPolicy(client, invocation.class);
+    case "policy settings":
+      return setSettings(client, invocation);
     case "subjects put":
       return putSubject(client, invocation.subjectId, invocation.subject);
     case "subjects show":
       return showSubject(client, invocation.subjectId);
     case "subjects list":
       return listSubjects(client, invocation.filter);
-    case "subjects deactivate":
-      return deactivateSubject(client, invocation.subjectId);
-  }
     case "webhooks create":
     case "webhooks list":
     case "webhooks get":
@@ -157,6 +157,9 @@ export async function execute(
     case "webhooks deliveries":
     case "webhooks replay":
       return executeWebhookCommand(client, invocation);
+    case "subjects deactivate":
+      return deactivateSubject(client, invocation.subjectId);
+  }
 }
 
 async function publish(

@@ -274,6 +274,7 @@ Commands:
   show                      show every class's policy and whether it is yours or built-in
   set CLASS                 change some fields of a class's policy, or replace it from a file
   reset CLASS               return a class to the built-in policy
+  settings                  change alert thresholds, switch alert rules, set audit retention
 
 See portcullis policy <command> --help for each command's options.`,
 
@@ -283,7 +284,26 @@ Shows the effective policy of every class, each marked "tenant" when your tenant
 "built-in" otherwise. Durations are shown as 30m, 4h, 7d.
 
 Options:
-  --json                    print { "classes": {...}, "sources": {...} } exactly as the API has it`,
+  --json                    print { "classes", "sources", "settings" } exactly as the API has it`,
+
+  "policy settings": `Usage: portcullis policy settings [--file FILE | setting options]
+
+Changes your tenant's settings: the thresholds of the alert rules, which rules are on, and how
+long audit events are kept. Options change the current settings and keep the rest; --file
+replaces them whole, fields it leaves out taking their defaults. Needs the admin scope.
+
+Options:
+  --file FILE                   a JSON file with whole settings, e.g. the "settings" of
+                                portcullis policy show --json (class hours are set this way)
+  --audit-retention-days N      days audit events are kept (365 or more)
+  --denials-per-link N          denied downloads of one link that raise an alert
+  --denials-per-address N       denied downloads from one address, any link, that alert
+  --denials-window DURATION     the window both count in: 15m, 1h or seconds
+  --location-look-back DURATION how far back a link's downloads count as its history
+  --alerts-on RULES             switch rules on: repeatedDenials, unusualLocation,
+                                outsideHours, secondAddress (comma-separated)
+  --alerts-off RULES            switch rules off
+  --json                        print the new settings as JSON`,
 
   "policy set": `Usage: portcullis policy set CLASS [--file FILE] [field options]
 
@@ -380,9 +400,9 @@ revoked meanwhile stay revoked.
 
 Options:
   --json                    print { "subject", "linksRevoked" }`,
+  ...WEBHOOK_HELP,
 };
 
 export function helpText(topic: HelpTopic | null): string {
   return topic === null ? OVERVIEW : COMMANDS[topic];
 }
-  ...WEBHOOK_HELP,

@@ -14,6 +14,7 @@ import {
 import type { PolicySetArgs } from "./args.ts";
 import { formatFields } from "./format.ts";
 import { LocalFileError, type Outcome } from "./outcome.ts";
+import { describeSettings } from "./settings-commands.ts";
 
 /** Said after every change: what the person must not assume about links already out there. */
 const EXISTING_LINKS_NOTICE =
@@ -64,9 +65,10 @@ export function describeClassPolicy(
 }
 
 export function describePolicy(policy: TenantPolicy): string {
-  return SENSITIVITY_CLASSES.map((name) =>
+  const classes = SENSITIVITY_CLASSES.map((name) =>
     describeClassPolicy(name, policy.classes[name], policy.sources[name]),
-  ).join("\n\n");
+  );
+  return [...classes, describeSettings(policy.settings)].join("\n\n");
 }
 
 function describeClassOf(policy: TenantPolicy, name: SensitivityClass): string {

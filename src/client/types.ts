@@ -228,12 +228,15 @@ export const tenantSettingsSchema = z.looseObject({
 });
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
-type AlertSettingsInput = {
-  [Rule in keyof TenantSettings["alerts"]]?: Partial<TenantSettings["alerts"][Rule]>;
-};
+type AlertSettings = TenantSettings["alerts"];
 /** Settings to store: the gateway gives every field left out its default. */
 export interface TenantSettingsInput {
-  alerts?: AlertSettingsInput;
+  alerts?: {
+    repeatedDenials?: Partial<AlertSettings["repeatedDenials"]>;
+    unusualLocation?: Partial<AlertSettings["unusualLocation"]>;
+    outsideHours?: Partial<AlertSettings["outsideHours"]>;
+    secondAddress?: Partial<AlertSettings["secondAddress"]>;
+  };
   auditRetentionDays?: number;
 }
 

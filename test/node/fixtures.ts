@@ -4,6 +4,7 @@ import { UsageError } from "../../src/cli/args.ts";
 import { run } from "../../src/cli/main.ts";
 import type { FetchLike } from "../../src/client/index.ts";
 import { BUILT_IN_POLICY } from "../../src/policy/classes.ts";
+import { DEFAULT_SETTINGS } from "../../src/policy/settings.ts";
 
 export const KEY = "pcl.AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 
@@ -54,6 +55,7 @@ export const BUILT_IN = {
     restricted: "built-in",
     "patient-linked": "built-in",
   },
+  settings: DEFAULT_SETTINGS,
 } as const;
 
 /** A tenant that allows patient-linked links a second use. */
@@ -63,6 +65,7 @@ export const POLICY = {
     "patient-linked": { ...BUILT_IN.classes["patient-linked"], maxUses: 2 },
   },
   sources: { ...BUILT_IN.sources, "patient-linked": "tenant" },
+  settings: DEFAULT_SETTINGS,
 };
 
 interface Sent {
