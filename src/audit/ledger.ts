@@ -27,8 +27,12 @@ import { writeAuditEvents } from "./store.ts";
 
 export const UNATTRIBUTED = "unattributed";
 
-/** The queue takes at most 100 messages per send; events stay well under its size limit. */
-const PUBLISH_BATCH = 50;
+/** Events read per page for publishing. */
+const PUBLISH_PAGE = 50;
+
+/** The queue takes at most 100 messages and 256 KB per send; stay well inside both. */
+const MAX_SEND_MESSAGES = 50;
+const MAX_SEND_BYTES = 192 * 1024;
 
 export class AuditLedger extends DurableObject<Env> {
   #running: Promise<void> = Promise.resolve();
@@ -169,16 +173,41 @@ export class AuditLedger extends DurableObject<Env> {
         .from(auditEvents)
         .where(and(eq(auditEvents.tenantId, tenant), gt(auditEvents.seq, published)))
         .orderBy(asc(auditEvents.seq))
-        .limit(PUBLISH_BATCH)
+        .limit(PUBLISH_PAGE)
         .all();
       if (rows.length === 0) return;
 
       const events: SealedAuditEvent[] = rows.map((row) => sealedAuditEventSchema.parse(row));
-      await this.env.EVENTS.sendBatch(
-        events.map((event) => ({ body: event, contentType: "json" as const })),
-      );
-      published = events.at(-1)?.seq ?? published;
-      this.#setState("published_seq", String(published));
+      for (const batch of sendBatches(events)) {
+        await this.env.EVENTS.sendBatch(
+          batch.map((event) => ({ body: event, contentType: "json" as const })),
+        );
+        // Recorded after each send, so a failure repeats only what the queue did not take.
+        published = batch.at(-1)?.seq ?? published;
+        this.#setState("published_seq", String(published));
+      }
     }
   }
+}
+
+/** Splits events, in order, into sends the queue accepts (policy changes carry whole policies). */
+function sendBatches(events: readonly SealedAuditEvent[]): SealedAuditEvent[][] {
+  const batches: SealedAuditEvent[][] = [];
+  let current: SealedAuditEvent[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = JSON.stringify(event).length;
+    if (
+      current.length > 0 &&
+      (current.length >= MAX_SEND_MESSAGES || bytes + size > MAX_SEND_BYTES)
+    ) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
