@@ -76,7 +76,12 @@ describe("the events queue consumer", () => {
         },
       },
     };
-    const { batch, result } = await consume(EVENTS_QUEUE, [auditEvent()], 1, broken as unknown as Env);
+    const { batch, result } = await consume(
+      EVENTS_QUEUE,
+      [auditEvent()],
+      1,
+      broken as unknown as Env,
+    );
 
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((retry) => retry.msgId)).toEqual([batch.messages[0]?.id]);
