@@ -13,6 +13,8 @@ describe("GET /v1/openapi.json", () => {
     expect(document.openapi).toBe("3.1.0");
     expect(Object.keys(document.paths).sort()).toEqual([
       "/v1/audit",
+      "/v1/audit/export",
+      "/v1/audit/head",
       "/v1/bundles",
       "/v1/bundles/{bundleId}",
       "/v1/keys",
@@ -29,6 +31,11 @@ describe("GET /v1/openapi.json", () => {
       "/v1/subjects",
       "/v1/subjects/{id}",
       "/v1/versions/{versionId}",
+      "/v1/webhooks",
+      "/v1/webhooks/{webhookId}",
+      "/v1/webhooks/{webhookId}/deliveries",
+      "/v1/webhooks/{webhookId}/replay",
+      "/v1/webhooks/{webhookId}/rotate-secret",
     ]);
     expect(Object.keys(document.paths["/v1/objects/{name}/versions"] ?? {}).sort()).toEqual([
       "get",
