@@ -37,6 +37,8 @@ export default defineConfig({
                 LINK_SIGNING_KEYS: JSON.stringify(signingKeys),
                 TEST_FOREIGN_KEYS: JSON.stringify(foreignKeys),
                 WEBHOOK_SECRET_KEY: randomBytes(32).toString("base64"),
+                // Lets webhook tests deliver to a receiver on 127.0.0.1 over plain http.
+                ENVIRONMENT: "development",
               },
               dataBlobBindings: {
                 SAMPLE_HRRP_CSV:

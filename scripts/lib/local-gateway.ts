@@ -243,10 +243,9 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       "--env-file",
       paths.secrets,
       "--show-interactive-dev-session=false",
-      ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => [
-        "--var",
-        `${name}:${value}`,
-      ]),
+      ...Object.entries({ ENVIRONMENT: "development", ...options.vars }).flatMap(
+        ([name, value]) => ["--var", `${name}:${value}`],
+      ),
     ],
     // A process group of its own, so one signal reaches wrangler, its node child and workerd.
     { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },

@@ -271,6 +271,8 @@ export const webhookEndpoints = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     disabledAt: integer("disabled_at"),
+    /** Deleted endpoints keep their row, secrets wiped, so their delivery history stays. */
+    deletedAt: integer("deleted_at"),
   },
   (t) => [index("webhook_endpoints_tenant").on(t.tenantId)],
 );

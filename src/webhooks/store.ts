@@ -4,11 +4,11 @@
  * query (a receiver URL can itself be a capability, and audit events are delivered to every
  * endpoint subscribed to them) and never a secret.
  */
-import { and, desc, eq, notExists } from "drizzle-orm";
+import { and, desc, eq, isNull, notExists } from "drizzle-orm";
 import { buildAuditEvent, type EventOrigin } from "../audit/events.ts";
 import { insertAuditEvents } from "../audit/store.ts";
 import type { Database } from "../db/client.ts";
-import { auditEvents, webhookDeliveries, webhookEndpoints } from "../db/schema.ts";
+import { auditEvents, webhookEndpoints } from "../db/schema.ts";
 import { ApiError } from "../http/problems.ts";
 import { newId } from "../ids.ts";
 import { decryptSecret, encryptSecret, generateWebhookSecret } from "./secrets.ts";
@@ -44,7 +44,13 @@ export function findEndpoint(db: Database, tenantId: string, endpointId: string)
   return db
     .select()
     .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, endpointId)))
+    .where(
+      and(
+        eq(webhookEndpoints.tenantId, tenantId),
+        eq(webhookEndpoints.id, endpointId),
+        isNull(webhookEndpoints.deletedAt),
+      ),
+    )
     .get();
 }
 
@@ -52,7 +58,7 @@ export function listEndpoints(db: Database, tenantId: string): Promise<EndpointR
   return db
     .select()
     .from(webhookEndpoints)
-    .where(eq(webhookEndpoints.tenantId, tenantId))
+    .where(and(eq(webhookEndpoints.tenantId, tenantId), isNull(webhookEndpoints.deletedAt)))
     .orderBy(desc(webhookEndpoints.createdAt), desc(webhookEndpoints.id))
     .all();
 }
@@ -109,6 +115,7 @@ export async function createEndpoint(
     createdAt: now,
     updatedAt: now,
     disabledAt: null,
+    deletedAt: null,
   };
   const event = webhookEvent(row, "webhook.created", {}, origin, now);
   await db.batch([db.insert(webhookEndpoints).values(row), insertAuditEvents(db, [event])]);
@@ -157,8 +164,9 @@ export async function updateEndpoint(
 }
 
 /**
- * Deletes the endpoint and its attempt records (they reference it). Deliveries still queued find
- * no endpoint and are dropped; the audit keeps the deletion.
+ * Deletes the endpoint for every purpose but the record: it leaves every list and lookup, its
+ * secrets are wiped, and deliveries still queued find no endpoint and are dropped. The row stays
+ * so its attempt records (who was sent what, and when) survive it.
  */
 export async function deleteEndpoint(
   db: Database,
@@ -169,12 +177,15 @@ export async function deleteEndpoint(
   const event = webhookEvent(row, "webhook.deleted", {}, origin, now);
   await db.batch([
     db
-      .delete(webhookDeliveries)
-      .where(
-        and(eq(webhookDeliveries.tenantId, row.tenantId), eq(webhookDeliveries.endpointId, row.id)),
-      ),
-    db
-      .delete(webhookEndpoints)
+      .update(webhookEndpoints)
+      .set({
+        deletedAt: now,
+        disabledAt: row.disabledAt ?? now,
+        secretCiphertext: "",
+        previousSecretCiphertext: null,
+        previousSecretExpiresAt: null,
+        updatedAt: now,
+      })
       .where(and(eq(webhookEndpoints.tenantId, row.tenantId), eq(webhookEndpoints.id, row.id))),
     insertAuditEvents(db, [event]),
   ]);

@@ -7,7 +7,8 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client.ts";
-import { auditEvents, webhookEndpoints } from "../../src/db/schema.ts";
+import { auditEvents, webhookDeliveries, webhookEndpoints } from "../../src/db/schema.ts";
+import { newId } from "../../src/ids.ts";
 import { api, seedTenant, type TestTenant } from "../support/harness.ts";
 import { runSecurityMatrix } from "../support/security-matrix.ts";
 import { createWebhook, receiverUrl } from "./support.ts";
@@ -178,6 +179,44 @@ describe("PATCH and DELETE /v1/webhooks/{id}", () => {
     await expectProblem(await api(tenant, `/webhooks/${created.id}`), 404, "not_found");
     const actions = (await auditRows(tenant)).map((row) => row.action);
     expect(actions).toContain("webhook.deleted");
+  });
+
+  it("keeps a deleted endpoint's delivery history, with its secrets wiped", async () => {
+    const tenant = await seedTenant();
+    const created = await createWebhook(tenant);
+    const attempt = {
+      id: newId("delivery"),
+      tenantId: tenant.tenantId,
+      endpointId: created.id,
+      eventId: newId("event"),
+      attempt: 1,
+      status: "delivered",
+      responseStatus: 204,
+      latencyMs: 12,
+      error: null,
+      replay: false,
+      attemptedAt: Date.now(),
+    };
+    const db = database(env.DB);
+    await db.insert(webhookDeliveries).values(attempt);
+
+    await api(tenant, `/webhooks/${created.id}`, { method: "DELETE" });
+
+    const kept = await db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.endpointId, created.id))
+      .all();
+    expect(kept).toEqual([attempt]);
+    const [row] = await db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, created.id))
+      .all();
+    expect(row).toMatchObject({ secretCiphertext: "", previousSecretCiphertext: null });
+    expect(row?.deletedAt).not.toBeNull();
+    const listed = await (await api(tenant, "/webhooks")).json<{ webhooks: { id: string }[] }>();
+    expect(listed.webhooks.map((webhook) => webhook.id)).not.toContain(created.id);
   });
 
   it("answers a malformed id with 400 invalid_request", async () => {
