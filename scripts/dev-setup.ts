@@ -108,17 +108,21 @@ async function ensureSigningKeys(): Promise<void> {
   }
 
   const jwk = await newSigningKey();
-  const line = `LINK_SIGNING_KEYS=${JSON.stringify({ keys: [jwk] })}`;
+  writeDevVar(lines, index, `LINK_SIGNING_KEYS=${JSON.stringify({ keys: [jwk] })}`);
+  step(`generated an Ed25519 link signing key (kid ${jwk.kid}) in ${shown(DEV_VARS)}`);
+}
+
+/** Puts `line` at `index` of .dev.vars (or at its end, for -1) and writes the file back. */
+function writeDevVar(lines: string[], index: number, line: string): void {
   if (index === -1) {
     if (lines.length > 0 && lines.at(-1) === "") lines.pop();
     lines.push(line, "");
   } else {
     lines[index] = line;
   }
-  // The file holds a private key: readable by its owner only.
+  // The file holds private keys: readable by its owner only.
   writeFileSync(DEV_VARS, lines.join("\n"), { mode: 0o600 });
   chmodSync(DEV_VARS, 0o600);
-  step(`generated an Ed25519 link signing key (kid ${jwk.kid}) in ${shown(DEV_VARS)}`);
 }
 
 /** WEBHOOK_SECRET_KEY: 32 random bytes in base64, the AES-GCM key for webhook secrets at rest. */
@@ -131,15 +135,7 @@ function ensureWebhookSecretKey(): void {
     return;
   }
 
-  const line = `WEBHOOK_SECRET_KEY=${randomBytes(32).toString("base64")}`;
-  if (index === -1) {
-    if (lines.length > 0 && lines.at(-1) === "") lines.pop();
-    lines.push(line, "");
-  } else {
-    lines[index] = line;
-  }
-  writeFileSync(DEV_VARS, lines.join("\n"), { mode: 0o600 });
-  chmodSync(DEV_VARS, 0o600);
+  writeDevVar(lines, index, `WEBHOOK_SECRET_KEY=${randomBytes(32).toString("base64")}`);
   step(`generated a webhook secret key in ${shown(DEV_VARS)}`);
 }
 
