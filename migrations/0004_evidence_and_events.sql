@@ -43,7 +43,6 @@ CREATE TABLE `webhook_endpoints` (
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	`disabled_at` integer,
-	`deleted_at` integer,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
