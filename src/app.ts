@@ -11,6 +11,7 @@ import type { HonoEnv } from "./env.ts";
 import { handleError, problemResponse, validationHook } from "./http/errors.ts";
 import { ApiError } from "./http/problems.ts";
 import { requestContext } from "./http/request-context.ts";
+import { requireWellFormedJson } from "./http/well-formed.ts";
 import { requireApiKey } from "./identity/api-keys.ts";
 import { registerKeyRoutes } from "./identity/key-routes.ts";
 import { registerRevocationRoutes } from "./links/revocation-routes.ts";
@@ -57,11 +58,16 @@ export function createApp() {
     await next();
     if (c.req.method === "GET" || c.req.method === "HEAD") return;
     const principal = c.get("principal");
+    // A failed request costs only time: the five-minute cron seals whatever still waits.
     if (principal) c.executionCtx.waitUntil(requestSeal(c.env, principal.tenantId).catch(() => {}));
   });
+  const wellFormedJson = requireWellFormedJson();
   api.use("*", async (c, next) => {
     if (/^\/v1\/objects\/[^/]+\/versions$/.test(c.req.path)) return next();
-    return jsonBodyLimit(c, next);
+    // Within the size limit, the JSON document's text must be valid Unicode.
+    return jsonBodyLimit(c, async () => {
+      await wellFormedJson(c, next);
+    });
   });
   registerObjectRoutes(api);
   registerLinkRoutes(api);

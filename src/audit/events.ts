@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { ClientInfo } from "../http/request-context.ts";
+import { wellFormed } from "../http/well-formed.ts";
 import { newId } from "../ids.ts";
 
 export const AUDIT_ACTIONS = [
@@ -103,7 +104,8 @@ export function buildAuditEvent(
   origin: EventOrigin,
   now = Date.now(),
 ): AuditEvent {
-  return {
+  // Text that could not be stored or hashed faithfully must never stall the audit chain.
+  return wellFormed({
     id: newId("event"),
     occurredAt: now,
     tenantId: fields.tenantId,
@@ -119,5 +121,5 @@ export function buildAuditEvent(
     bytesServed: fields.bytesServed ?? null,
     requestId: origin.requestId,
     detail: fields.detail ?? null,
-  };
+  });
 }

@@ -1,0 +1,51 @@
+/**
+ * Text must be valid Unicode. JSON can carry a lone UTF-16 surrogate (`"\ud800"`), which no UTF-8
+ * store can hold faithfully and no canonical JSON can hash, so such text is refused at the door
+ * with 400 `invalid_request`, and any that reaches an audit event anyway is made well-formed.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { HonoEnv } from "../env.ts";
+import { ApiError } from "./problems.ts";
+
+/** Whether a parsed JSON value holds a string (or a key) that is not well-formed Unicode. */
+export function hasIllFormedText(value: unknown): boolean {
+  if (typeof value === "string") return !value.isWellFormed();
+  if (Array.isArray(value)) return value.some(hasIllFormedText);
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).some(
+      ([key, item]) => !key.isWellFormed() || hasIllFormedText(item),
+    );
+  }
+  return false;
+}
+
+/** The same value with every string and key made well-formed (a lone surrogate becomes U+FFFD). */
+export function wellFormed<T>(value: T): T {
+  if (typeof value === "string") return value.toWellFormed() as T;
+  if (Array.isArray(value)) return value.map(wellFormed) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key.toWellFormed(), wellFormed(item)]),
+    ) as T;
+  }
+  return value;
+}
+
+/** Refuses a JSON body holding ill-formed text, before any route reads it. */
+export function requireWellFormedJson(): MiddlewareHandler<HonoEnv> {
+  return async (c, next) => {
+    const type = c.req.header("Content-Type") ?? "";
+    if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) return next();
+
+    // Hono keeps the parsed body, so the route's validator reads the same value again. A body
+    // that is not JSON at all is left for that validator to refuse in its usual words.
+    const body: unknown = await c.req.json().catch(() => undefined);
+    if (hasIllFormedText(body)) {
+      throw new ApiError(
+        "invalid_request",
+        "Text in the body must be valid Unicode: it holds a lone UTF-16 surrogate.",
+      );
+    }
+    return next();
+  };
+}
