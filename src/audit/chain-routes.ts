@@ -48,21 +48,26 @@ const headRoute = createRoute({
   },
 });
 
-const exportQuerySchema = z.object({
-  format: z.enum(["ndjson", "csv"]).default("ndjson"),
-  since: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: "First sealing time included (inclusive)" }),
-  until: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: "Sealing time the export stops before (exclusive)" }),
-  linkId: z.string().regex(idPattern("link"), "Not a link id.").optional(),
-  versionId: z.string().regex(idPattern("version"), "Not a version id.").optional(),
-  action: auditActionSchema.optional(),
-  outcome: auditOutcomeSchema.optional(),
-});
+const exportQuerySchema = z
+  .object({
+    format: z.enum(["ndjson", "csv"]).default("ndjson"),
+    since: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: "First sealing time included (inclusive)" }),
+    until: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: "Sealing time the export stops before (exclusive)" }),
+    linkId: z.string().regex(idPattern("link"), "Not a link id.").optional(),
+    versionId: z.string().regex(idPattern("version"), "Not a version id.").optional(),
+    action: auditActionSchema.optional(),
+    outcome: auditOutcomeSchema.optional(),
+  })
+  .refine(
+    (query) => !query.since || !query.until || Date.parse(query.since) < Date.parse(query.until),
+    { message: "`since` must come before `until`.", path: ["until"] },
+  );
 
 const exportRoute = createRoute({
   method: "get",

@@ -20,6 +20,12 @@ const querySchema = z.object({
   versionId: z.string().regex(idPattern("version"), "Not a version id.").optional(),
   action: auditActionSchema.optional(),
   outcome: auditOutcomeSchema.optional(),
+  seq: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .openapi({ description: "Only the event at this position of the chain" }),
   from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive start" }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Exclusive end" }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -86,6 +92,7 @@ export function registerAuditRoutes(api: OpenAPIHono<HonoEnv>): void {
     if (query.versionId) conditions.push(eq(auditEvents.versionId, query.versionId));
     if (query.action) conditions.push(eq(auditEvents.action, query.action));
     if (query.outcome) conditions.push(eq(auditEvents.outcome, query.outcome));
+    if (query.seq) conditions.push(eq(auditEvents.seq, query.seq));
     if (query.from) conditions.push(gte(auditEvents.occurredAt, Date.parse(query.from)));
     if (query.to) conditions.push(lt(auditEvents.occurredAt, Date.parse(query.to)));
     if (query.cursor) {

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { chainHash, GENESIS_HASH } from "./chain.ts";
 import { type SealedAuditEvent, sealedAuditEventSchema } from "./events.ts";
 
-export type ProblemKind = "malformed" | "altered" | "removed" | "reordered" | "head_mismatch";
+export type ProblemKind = "malformed" | "altered" | "removed" | "reordered" | "duplicated";
 
 export interface ChainProblem {
   kind: ProblemKind;
@@ -69,10 +69,11 @@ export class ChainVerifier {
 
   /** Checks the next line; returns the first problem found, after which the caller stops. */
   async add(line: number, text: string): Promise<ChainProblem | null> {
-    const event = parseEvent(text);
-    if (!event) {
-      return { kind: "malformed", line, seq: null, eventId: null, message: "not an audit event" };
+    const parsed = parseEvent(text);
+    if (typeof parsed === "string") {
+      return { kind: "malformed", line, seq: null, eventId: null, message: parsed };
     }
+    const event = parsed;
     const current: Seen = { line, event };
 
     const pending = this.#judgePendingBreak(current);
@@ -122,6 +123,13 @@ export class ChainVerifier {
     const expected = previous.event.seq + 1;
     const { seq } = current.event;
 
+    if (seq === previous.event.seq) {
+      return problem(
+        "duplicated",
+        current,
+        `it appears twice, at lines ${previous.line} and ${current.line}`,
+      );
+    }
     if (seq < expected) {
       return problem("reordered", current, `it appears after seq ${previous.event.seq}`);
     }
@@ -173,14 +181,29 @@ export class ChainVerifier {
   }
 }
 
-function parseEvent(text: string): SealedAuditEvent | null {
+/**
+ * The event a line holds, or why it holds none. A line must be exactly what the export wrote:
+ * the fields the chain covers and no others, each once, in the export's own serialization.
+ * Otherwise a reader (or grep) could see a value the hash never covered, such as the first of
+ * two `actor` keys, of which JSON parsing keeps only the last.
+ */
+function parseEvent(text: string): SealedAuditEvent | string {
+  const line = text.endsWith("\r") ? text.slice(0, -1) : text;
+  let value: unknown;
   try {
-    const parsed = sealedAuditEventSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
+    value = JSON.parse(line);
   } catch {
-    return null;
+    return "not JSON";
   }
+  const parsed = exportedEventSchema.safeParse(value);
+  if (!parsed.success) return "not an audit event with exactly the exported fields";
+  if (JSON.stringify(value) !== line) {
+    return "not as exported: a field repeated, or the line reformatted";
+  }
+  return parsed.data;
 }
+
+const exportedEventSchema = sealedAuditEventSchema.strict();
 
 function problem(kind: ProblemKind, seen: Seen, message: string): ChainProblem {
   return {

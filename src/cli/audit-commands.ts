@@ -9,7 +9,7 @@
 import { createReadStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { ChainVerifier, positionOf } from "../audit/verify.ts";
+import { type ChainProblem, ChainVerifier, positionOf } from "../audit/verify.ts";
 import type {
   AuditEvent,
   AuditExportQuery,
@@ -120,7 +120,7 @@ export async function exportAudit(
   const result = { file: args.out, events: count, bytes, chain: exported.chain, range };
   return {
     json: result,
-    text: `Exported ${count} events (${range}, ${exported.chain}) to ${args.out}.`,
+    text: `Exported ${count} event${count === 1 ? "" : "s"} (${range}, ${exported.chain}) to ${args.out}.`,
   };
 }
 
@@ -130,14 +130,31 @@ export async function verifyAuditFile(
 ): Promise<Outcome> {
   // Pass one: where each position is, so a missing one can be told from one out of place.
   const positions = new Map<number, number>();
+  let firstLine: string | null = null;
   await eachLine(args.file, (line, number) => {
+    firstLine ??= line;
     const seq = positionOf(line);
     if (seq !== null && !positions.has(seq)) positions.set(seq, number);
     return Promise.resolve(false);
   });
+  if (firstLine === null) {
+    const empty = { intact: true, events: 0, firstSeq: null, lastSeq: null, lastHash: null };
+    return {
+      json: empty,
+      text: `empty: ${args.file} holds no events, so there is nothing to check`,
+    };
+  }
+  if (!looksLikeJson(firstLine)) {
+    throw new LocalFileError(
+      "not_an_export",
+      `${args.file} is not an NDJSON audit export (its first line is not JSON); ` +
+        "export with --format ndjson to verify.",
+    );
+  }
 
   const verifier = new ChainVerifier(positions, { allowGaps: args.allowGaps });
-  let found = null;
+  let found: ChainProblem | null = null;
+  const hashes = new Map<number, string>();
   await eachLine(args.file, async (line, number) => {
     found = await verifier.add(number, line);
     return found !== null;
@@ -147,34 +164,73 @@ export async function verifyAuditFile(
   if (problem) throw new ChainBrokenError(`${args.file} line ${problem.line}: ${problem.message}`);
 
   const { summary } = finished;
-  if (summary.events === 0) throw new ChainBrokenError(`${args.file} holds no audit events.`);
-  let headNote = "";
-  if (args.head && client) headNote = await compareWithHead(client, summary);
+  let gatewayNote = "";
+  if (args.head && client) {
+    await eachLine(args.file, (line) => {
+      const event = JSON.parse(line) as { seq: number; hash: string };
+      if (event.seq === summary.firstSeq || event.seq === summary.lastSeq) {
+        hashes.set(event.seq, event.hash);
+      }
+      return Promise.resolve(false);
+    });
+    gatewayNote = await compareWithGateway(client, hashes);
+  }
 
+  const count = `${summary.events} event${summary.events === 1 ? "" : "s"}`;
   const text =
-    `intact: ${summary.events} events, seq ${summary.firstSeq}-${summary.lastSeq}, ` +
-    `last hash ${summary.lastHash}${headNote}`;
-  return { json: { intact: true, ...summary, head: headNote.trim() || null }, text };
+    `intact: ${count}, seq ${summary.firstSeq}-${summary.lastSeq}, ` +
+    `last hash ${summary.lastHash}${gatewayNote}`;
+  return { json: { intact: true, ...summary, gateway: gatewayNote.trim() || null }, text };
 }
 
-async function compareWithHead(
+function looksLikeJson(line: string): boolean {
+  try {
+    return typeof JSON.parse(line) === "object";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Compares the file's first and last events with the gateway's events at the same positions, so
+ * a file rewritten from some point on, or cut short, or another tenant's, is told apart from the
+ * tenant's chain; offline, a consistent rewrite cannot be.
+ */
+async function compareWithGateway(
   client: PortcullisClient,
-  summary: { lastSeq: number | null; lastHash: string | null },
+  fileHashes: ReadonlyMap<number, string>,
 ): Promise<string> {
-  const { head } = await client.auditHead();
-  const lastSeq = summary.lastSeq ?? 0;
-  if (!head || head.seq < lastSeq) {
+  const { head, anchor } = await client.auditHead();
+  const positions = [...fileHashes.keys()].sort((a, b) => a - b);
+  const last = positions.at(-1) ?? 0;
+  if (!head || head.seq < last) {
     throw new ChainBrokenError(
-      `the file goes to seq ${lastSeq}, beyond the gateway's head (${head?.seq ?? "none"}).`,
+      `the file goes to seq ${last}, beyond the gateway's head (${head?.seq ?? "none"}).`,
     );
   }
-  if (head.seq === lastSeq) {
-    if (head.hash !== summary.lastHash) {
-      throw new ChainBrokenError(`event seq ${lastSeq} does not match the gateway's head.`);
+
+  let compared = 0;
+  for (const seq of positions) {
+    const page = await client.audit({ seq, limit: 1 });
+    const theirs = page.events[0];
+    if (!theirs) {
+      // Pruned by audit retention since the export: nothing left to compare it with.
+      if (anchor && seq <= anchor.seq) continue;
+      throw new ChainBrokenError(`the gateway holds no event at seq ${seq}.`);
     }
-    return "; matches the gateway's head";
+    if (theirs.hash !== fileHashes.get(seq)) {
+      throw new ChainBrokenError(
+        `event seq ${seq} differs from the gateway's (another tenant's file, or rewritten).`,
+      );
+    }
+    compared += 1;
   }
-  return `; the gateway's head is ${head.seq - lastSeq} events further`;
+  const distance = head.seq - last;
+  const where =
+    distance === 0
+      ? "the file ends at the gateway's head"
+      : `the gateway's head is ${distance} further`;
+  return `; ${compared === 0 ? "no event left to compare at the gateway" : "matches the gateway"}, ${where}`;
 }
 
 /** Calls `visit` with each non-empty line and its 1-based number until it returns true. */
@@ -192,8 +248,10 @@ async function eachLine(
   let number = 0;
   try {
     const reading = (async () => {
-      for await (const line of lines) {
+      for await (const read of lines) {
         number += 1;
+        // A byte order mark, which some editors add, is not part of the first event.
+        const line = number === 1 ? read.replace(/^\uFEFF/, "") : read;
         if (line.trim() === "") continue;
         if (await visit(line, number)) return;
       }

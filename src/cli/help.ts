@@ -209,16 +209,22 @@ Options:
 
   "audit verify": `Usage: portcullis audit verify FILE [--allow-gaps] [--head]
 
-Checks an NDJSON export offline: every event must match its hash and follow the one before it.
-Prints one line when the stretch is intact; otherwise exits with status 3, naming the first
-event that was altered, removed or reordered and its line.
+Checks an NDJSON export offline: every line must be an event exactly as exported, match its hash
+and follow the event before it. Prints one line when the stretch is intact (an empty file is
+intact: nothing to check); otherwise exits with status 3, naming the first event that was
+altered, removed, duplicated or reordered, and its line. A file that is not NDJSON exits 2.
+
+Offline, a file rewritten consistently from some point on (every later hash recomputed), or cut
+short at either end, cannot be told from the real chain: use --head, and keep heads you fetch.
 
 Options:
   --allow-gaps              for filtered exports: check each event and the links between
                             consecutive positions only
-  --head                    also compare the file's last event with the gateway's head
-                            (needs credentials)
+  --head                    also compare the file's first and last events with the gateway's
+                            events at those positions (needs credentials): another tenant's
+                            file, or a rewritten one, fails
   --json                    print { "intact", "events", "firstSeq", "lastSeq", "lastHash" }`,
+
 
   keys: `Usage: portcullis keys <create|list|revoke> [options]
 

@@ -100,6 +100,8 @@ export interface AuditQuery {
   versionId?: string;
   action?: string;
   outcome?: string;
+  /** Only the event at this position of the tenant's audit chain. */
+  seq?: number;
   /** Inclusive start. */
   from?: Date | string;
   /** Exclusive end. */

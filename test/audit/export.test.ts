@@ -58,6 +58,14 @@ describe("GET /v1/audit/head", () => {
     expect(body.waiting).toBe(0);
   });
 
+  it("GET /v1/audit?seq=N answers the one event at that position, for comparing exports", async () => {
+    const { tenant } = await tenantWithHistory();
+    const third = JSON.parse((await exportLines(tenant))[2] ?? "{}");
+    const page = await (await api(tenant, "/audit?seq=3")).json<{ events: { hash: string }[] }>();
+    expect(page.events).toHaveLength(1);
+    expect(page.events[0]).toMatchObject({ id: third.id, seq: 3, hash: third.hash });
+  });
+
   it("answers a null head for a tenant with no events", async () => {
     const tenant = await seedTenant();
     const body = await (await api(tenant, "/audit/head")).json();
@@ -125,7 +133,8 @@ describe("GET /v1/audit/export", () => {
 
   it("refuses an unknown format or a malformed time with 400 invalid_request", async () => {
     const tenant = await seedTenant();
-    for (const query of ["?format=xml", "?since=yesterday", "?action=nothing"]) {
+    const backwards = "?since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z";
+    for (const query of ["?format=xml", "?since=yesterday", "?action=nothing", backwards]) {
       const response = await api(tenant, `/audit/export${query}`);
       expect(response.status, query).toBe(400);
       expect(await response.json(), query).toMatchObject({ code: "invalid_request" });
@@ -197,6 +206,40 @@ describe("verifying an export", () => {
 
     const { problem } = await verifyLines(lines);
     expect(problem).toMatchObject({ kind: "reordered", seq: JSON.parse(second).seq });
+  });
+
+  it("a line with a field the hash does not cover fails as malformed", async () => {
+    const { tenant } = await tenantWithHistory();
+    const lines = await exportLines(tenant);
+    lines[1] = edit(lines[1] ?? "", (event) => {
+      event.note = "forged";
+    });
+    expect((await verifyLines(lines)).problem).toMatchObject({ kind: "malformed", line: 2 });
+  });
+
+  it("a line repeating a field, which readers and parsers see differently, fails", async () => {
+    const { tenant } = await tenantWithHistory();
+    const lines = await exportLines(tenant);
+    const original = lines[1] ?? "";
+    lines[1] = original.replace('{"id":', '{"actor":"mallory","id":');
+    expect(JSON.parse(lines[1]).actor).toBe(JSON.parse(original).actor);
+
+    const { problem } = await verifyLines(lines);
+    expect(problem).toMatchObject({ kind: "malformed", line: 2 });
+    expect(problem?.message).toContain("not as exported");
+  });
+
+  it("a repeated line fails as duplicated; CRLF line ends verify as they are", async () => {
+    const { tenant } = await tenantWithHistory();
+    const lines = await exportLines(tenant);
+    expect(await verifyLines(lines.map((line) => `${line}\r`))).toMatchObject({ problem: null });
+
+    lines.splice(2, 0, lines[1] ?? "");
+    const target = JSON.parse(lines[1] ?? "{}");
+    expect((await verifyLines(lines)).problem).toMatchObject({
+      kind: "duplicated",
+      seq: target.seq,
+    });
   });
 
   it("a line that is not an audit event fails as malformed", async () => {
