@@ -31,9 +31,24 @@ function addressLiteral(hostname: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   return ipaddr.isValid(bare) ? ipaddr.process(bare) : null;
 }
 
+/** The host without the trailing dot(s) of a fully qualified name: `localhost.` is localhost. */
+function hostOf(url: URL): string {
+  return url.hostname.replace(/\.+$/, "");
+}
+
 function isLoopback(hostname: string): boolean {
   if (hostname === "localhost" || hostname.endsWith(".localhost")) return true;
   return addressLiteral(hostname)?.range() === "loopback";
+}
+
+/**
+ * Whether an address literal is outside the public unicast space. ipaddr.js calls the deprecated
+ * IPv4-compatible IPv6 block (::a.b.c.d, inside ::/8) unicast, but such an address embeds an IPv4
+ * one, loopback included, so the whole of ::/8 counts as reserved here.
+ */
+function isNonPublic(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  if (address.kind() === "ipv6" && (address as ipaddr.IPv6).parts[0] === 0) return true;
+  return address.range() !== "unicast";
 }
 
 /** The URL as it will be stored, or a WebhookUrlError saying which rule it breaks. */
@@ -50,7 +65,8 @@ export function checkWebhookUrl(text: string, environment: string): string {
   }
 
   const development = environment === "development";
-  if (url.protocol === "http:" && !(development && isLoopback(url.hostname))) {
+  const host = hostOf(url);
+  if (url.protocol === "http:" && !(development && isLoopback(host))) {
     throw new WebhookUrlError(
       "url_scheme",
       development
@@ -63,8 +79,8 @@ export function checkWebhookUrl(text: string, environment: string): string {
   }
 
   if (!development) {
-    const address = addressLiteral(url.hostname);
-    if (isLoopback(url.hostname) || (address && address.range() !== "unicast")) {
+    const address = addressLiteral(host);
+    if (isLoopback(host) || (address && isNonPublic(address))) {
       throw new WebhookUrlError(
         "url_private_address",
         "The URL names a loopback, private, link-local or reserved address; use a public host.",

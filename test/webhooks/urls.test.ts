@@ -25,6 +25,10 @@ describe("checkWebhookUrl in production", () => {
     ["https://[fe80::1]/hook"],
     ["https://[::ffff:10.0.0.1]/hook"],
     ["https://0x7f.1/hook"],
+    ["https://localhost./hook"],
+    ["https://api.localhost../hook"],
+    ["https://[::127.0.0.1]/hook"],
+    ["https://[::a00:1]/hook"],
   ])("refuses %s as a private address", (url) => {
     expect(refusal(url, "production")).toBe("url_private_address");
   });
@@ -36,6 +40,8 @@ describe("checkWebhookUrl in production", () => {
   it("accepts https to a public name or a public address", () => {
     expect(refusal("https://siem.example.org/hooks/portcullis", "production")).toBeNull();
     expect(refusal("https://1.1.1.1:8443/hook", "production")).toBeNull();
+    expect(refusal("https://siem.example.org./hooks", "production")).toBeNull();
+    expect(refusal("https://[2606:4700:4700::1111]/hook", "production")).toBeNull();
   });
 });
 
