@@ -28,6 +28,7 @@ Commands:
   policy show               show the policy of every sensitivity class
   policy set CLASS          change a class's policy: lifetimes, uses, approval, retention, …
   policy reset CLASS        return a class to the built-in policy
+  policy settings           alert thresholds and audit retention (--audit-retention-days, …)
   subjects put SUBJECT_ID   create or replace a recipient known to your tenant, with its roles
   subjects show SUBJECT_ID  show a subject
   subjects list             list the subjects, by role or state
@@ -267,7 +268,7 @@ with the admin scope cannot be revoked (last_admin_key): create another admin ke
 Options:
   --json                    print the revoked key as JSON`,
 
-  policy: `Usage: portcullis policy <show|set|reset> [options]
+  policy: `Usage: portcullis policy <show|set|reset|settings> [options]
 
 Reads and changes what each sensitivity class (public, internal, restricted, patient-linked)
 imposes on links: lifetimes, uses, recipient identity, approval, constraints and retention.

@@ -17,7 +17,7 @@ Commands:
   list                      list the endpoints
   get WEBHOOK_ID            show an endpoint (never its secret)
   update WEBHOOK_ID         change its URL, event types or description; disable or enable it
-  delete WEBHOOK_ID         delete it and its delivery records
+  delete WEBHOOK_ID         delete it (its delivery records are kept for the record)
   rotate-secret WEBHOOK_ID  make a new secret; the old one keeps signing for a grace period
   deliveries WEBHOOK_ID     list its delivery attempts, newest first
   replay WEBHOOK_ID         send one event to it again, with the same webhook-id
@@ -65,8 +65,9 @@ Options:
 
   "webhooks delete": `Usage: portcullis webhooks delete WEBHOOK_ID
 
-Deletes the endpoint and its delivery records; deliveries still queued for it are dropped. The
-audit keeps the deletion.
+Deletes the endpoint: it leaves every listing, its secrets are destroyed, and deliveries still
+queued for it are dropped. Its delivery records stay in D1 (webhook_deliveries) for the record,
+and the audit keeps the deletion.
 
 Options:
   --json                    print { "id", "deleted" }`,
