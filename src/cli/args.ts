@@ -297,11 +297,11 @@ function toInvocation(
     case "policy settings": {
       const changes = parseSettingsChanges(values);
       const file = text("file");
-      if ((file === undefined) === (changes.length === 0)) {
-        throw new UsageError(
-          "policy settings needs --file FILE or setting options, not both.",
-          command,
-        );
+      if (file !== undefined && changes.length > 0) {
+        throw new UsageError("policy settings takes --file FILE or setting options, not both.");
+      }
+      if (file === undefined && changes.length === 0) {
+        throw new UsageError("policy settings needs --file FILE or at least one setting option.");
       }
       return { command, json, file, changes };
     }

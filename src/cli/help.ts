@@ -226,7 +226,6 @@ Options:
                             file, or a rewritten one, fails
   --json                    print { "intact", "events", "firstSeq", "lastSeq", "lastHash" }`,
 
-
   keys: `Usage: portcullis keys <create|list|revoke> [options]
 
 Manages the tenant's API keys; every keys command needs a key with the admin scope.

@@ -83,6 +83,13 @@ export function parseSettingsChanges(values: Values): SettingsChange[] {
       settings.alerts.unusualLocation.lookBackSeconds = seconds;
     });
   }
+  const switched = [text("alerts-on"), text("alerts-off")].map((rules, index) =>
+    rules === undefined ? [] : parseRules(index === 0 ? "--alerts-on" : "--alerts-off", rules),
+  );
+  const both = switched[0]?.filter((rule) => switched[1]?.includes(rule)) ?? [];
+  if (both.length > 0) {
+    throw new UsageError(`--alerts-on and --alerts-off both name ${both.join(", ")}.`);
+  }
   for (const [option, enabled] of [
     ["alerts-on", true],
     ["alerts-off", false],

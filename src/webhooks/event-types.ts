@@ -23,6 +23,10 @@ export const eventTypesSchema = z
   .min(1, "Give at least one event type.")
   .max(50, "At most 50 event types.")
   .refine((types) => new Set(types).size === types.length, "Each event type may be given once.")
+  .refine(
+    (types) => !types.includes("*") || types.length === 1,
+    "'*' already means every event: give it alone.",
+  )
   .openapi({
     description:
       "Audit actions the endpoint receives: exact ones (`link.revoked`), families by prefix " +

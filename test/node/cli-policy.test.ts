@@ -396,10 +396,14 @@ describe("portcullis policy settings", () => {
   });
 
   it.each([
-    [["policy", "settings"], /needs --file FILE or setting options/],
+    [["policy", "settings"], /needs --file FILE or at least one setting option/],
     [["policy", "settings", "--file", "x.json", "--denials-per-link", "3"], /not both/],
     [["policy", "settings", "--alerts-off", "loudNoises"], /"loudNoises" is not a rule/],
     [["policy", "settings", "--denials-window", "soon"], /--denials-window/],
+    [
+      ["policy", "settings", "--alerts-on", "secondAddress", "--alerts-off", "secondAddress"],
+      /--alerts-on and --alerts-off both name secondAddress/,
+    ],
   ])("refuses %j as a usage error", async (argv, message) => {
     const result = await cli(argv);
     expect(result.status).toBe(EXIT_USAGE);

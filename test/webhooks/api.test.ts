@@ -96,6 +96,7 @@ describe("POST /v1/webhooks", () => {
     { name: "an unknown family", eventTypes: ["nothing.*"] },
     { name: "no event type", eventTypes: [] },
     { name: "a duplicate", eventTypes: ["link.revoked", "link.revoked"] },
+    { name: "'*' beside other types", eventTypes: ["*", "link.issued"] },
   ])("refuses $name in eventTypes as 400 invalid_request", async ({ eventTypes }) => {
     const tenant = await seedTenant();
     const response = await api(tenant, "/webhooks", {
