@@ -76,7 +76,8 @@ const exportRoute = createRoute({
   summary: "Stream the audit chain as NDJSON or CSV, oldest first",
   description:
     "Events sealed in the time range, in chain order. Without link, version, action or outcome " +
-    "filters the export is a contiguous stretch of the chain that `portcullis audit verify` checks.",
+    "filters the export is a contiguous stretch of the chain, which `portcullis audit verify` " +
+    "checks.",
   request: { query: exportQuerySchema },
   responses: {
     200: {

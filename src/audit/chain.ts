@@ -1,9 +1,9 @@
 /**
- * The tenant audit hash chain. Each sealed event stores its position (`seq`, 1, 2, 3… per tenant),
- * the hash of the event before it (`prevHash`) and its own hash: the sha256 of its canonical form,
- * which covers every field of the event, its position, its predecessor's hash and the time it was
- * sealed. Changing, removing or reordering one event therefore breaks either its own hash or the
- * link the next event holds to it.
+ * The tenant audit hash chain. Each sealed event stores its position (`seq`: 1, 2, 3… in its
+ * tenant), the hash of the event before it (`prevHash`) and its own hash: the sha256 of its
+ * canonical form, which covers every field of the event, its position, its predecessor's hash
+ * and the time it was sealed. Changing, removing or reordering one event therefore breaks either
+ * its own hash or the link the next event holds to it.
  *
  * The canonical form is RFC 8785 (JSON Canonicalization Scheme) of a fixed object, so the Worker
  * that seals and the CLI that verifies, on different runtimes, compute the same bytes. It carries

@@ -120,7 +120,7 @@ export async function exportAudit(
   const result = { file: args.out, events: count, bytes, chain: exported.chain, range };
   return {
     json: result,
-    text: `Exported ${count} event${count === 1 ? "" : "s"} (${range}, ${exported.chain}) to ${args.out}.`,
+    text: `Exported ${plural(count, "event")} (${range}, ${exported.chain}) to ${args.out}.`,
   };
 }
 
@@ -176,7 +176,7 @@ export async function verifyAuditFile(
     gatewayNote = await compareWithGateway(client, hashes);
   }
 
-  const count = `${summary.events} event${summary.events === 1 ? "" : "s"}`;
+  const count = plural(summary.events, "event");
   const text =
     `intact: ${count}, seq ${summary.firstSeq}-${summary.lastSeq}, ` +
     `last hash ${summary.lastHash}${gatewayNote}`;
@@ -230,7 +230,9 @@ async function compareWithGateway(
     distance === 0
       ? "the file ends at the gateway's head"
       : `the gateway's head is ${distance} further`;
-  return `; ${compared === 0 ? "no event left to compare at the gateway" : "matches the gateway"}, ${where}`;
+  const verdict =
+    compared === 0 ? "no event left to compare at the gateway" : "matches the gateway";
+  return `; ${verdict}, ${where}`;
 }
 
 /** Calls `visit` with each non-empty line and its 1-based number until it returns true. */
@@ -261,4 +263,8 @@ async function eachLine(
     lines.close();
     input.destroy();
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

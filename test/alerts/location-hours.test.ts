@@ -147,7 +147,7 @@ describe("alert.outside_hours", () => {
     });
   });
 
-  it("judges the time in the schedule's zone: inside is quiet, before and weekend alert", async () => {
+  it("uses the schedule's zone: quiet inside, alerting before hours and at weekends", async () => {
     const tenant = await seedTenant();
     await putSettings(tenant, {
       alerts: { outsideHours: { classes: { internal: OFFICE_HOURS } } },

@@ -128,7 +128,7 @@ describe("alert.repeated_denials on one link", () => {
     expect(alerts.map((alert) => alert.detail?.triggerEventId)).toEqual([events[3]?.id]);
   });
 
-  it("alerts once per crossing: not again while denials go on, again after a quiet spell", async () => {
+  it("alerts once per crossing: not while denials go on, again after a quiet spell", async () => {
     const tenant = await tenantWithThresholds(3, 100);
     const linkId = newId("link");
     const minutes = [0, 1, 2, 3, 4, 5, 60, 61, 62];
@@ -147,7 +147,7 @@ describe("alert.repeated_denials on one link", () => {
 });
 
 describe("alert.repeated_denials from one address", () => {
-  it("fires when one address is denied on several links, each below the link threshold", async () => {
+  it("fires for one address denied on several links, each below the link threshold", async () => {
     const tenant = await tenantWithThresholds(3, 3);
     const links = [await revokedLink(tenant), await revokedLink(tenant), await revokedLink(tenant)];
     for (const link of links) {

@@ -36,7 +36,7 @@ async function fetchFrom(sessionPath: string, ip: string): Promise<void> {
 }
 
 describe("download.address_changed, written by LinkGuard", () => {
-  it("records each new address once per session, with the first address, and still serves", async () => {
+  it("records each new address once per session, with the first, and still serves", async () => {
     const tenant = await seedTenant();
     const link = await linkWith(tenant, 1);
     const session = await startDownload(link.path, "198.51.100.1");
@@ -93,7 +93,7 @@ describe("alert.second_address", () => {
     });
   });
 
-  it("stays quiet for a multi-use link, whose recipients may download from several places", async () => {
+  it("stays quiet for a multi-use link, whose recipients may download anywhere", async () => {
     const tenant = await seedTenant();
     const link = await linkWith(tenant, 3);
     const session = await startDownload(link.path, "198.51.100.7");

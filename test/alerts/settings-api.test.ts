@@ -66,7 +66,7 @@ const expectedStricter: TenantSettings = {
 };
 
 describe("settings in /v1/policy", () => {
-  it("a tenant that set nothing reads the defaults: every rule on, six years of audit", async () => {
+  it("a tenant that set nothing reads defaults: every rule on, six years of audit", async () => {
     const tenant = await seedTenant();
     const settings = await readSettings(tenant);
     expect(settings).toEqual(DEFAULT_SETTINGS);
@@ -80,7 +80,7 @@ describe("settings in /v1/policy", () => {
     expect(await loadTenantSettings(database(env.DB), tenant.tenantId)).toEqual(DEFAULT_SETTINGS);
   });
 
-  it("PUT replaces the settings, fields left out taking defaults, and audits before and after", async () => {
+  it("PUT replaces settings (omitted fields take defaults), audited before and after", async () => {
     const tenant = await seedTenant({ principal: "compliance-admin" });
     const response = await putBody(tenant, { settings: stricter });
     expect(response.status, await response.clone().text()).toBe(200);

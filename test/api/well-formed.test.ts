@@ -18,7 +18,7 @@ function rawJson(text: string): RequestInit {
 }
 
 describe("ill-formed text in a request", () => {
-  it("a revocation reason with a lone surrogate is refused with 400 and revokes nothing", async () => {
+  it("a revocation reason with a lone surrogate is refused, 400, revoking nothing", async () => {
     const tenant = await seedTenant();
     const version = await publish(tenant, utf8("a,b\n"), { class: "internal" });
     const link = await issue(tenant, version.versionId);

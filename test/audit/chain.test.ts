@@ -121,7 +121,7 @@ describe("D1 guards the chain itself", () => {
     ).rejects.toThrow(/events are inserted unsealed/);
   });
 
-  it("refuses to seal an event onto anything but its predecessor, and to reuse a position", async () => {
+  it("seals an event only onto its predecessor, and never twice at one position", async () => {
     const { tenant, rows } = await sealedChain();
     const waiting = buildAuditEvent(
       { tenantId: tenant.tenantId, action: "policy.changed", outcome: "succeeded" },

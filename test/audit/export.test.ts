@@ -58,7 +58,7 @@ describe("GET /v1/audit/head", () => {
     expect(body.waiting).toBe(0);
   });
 
-  it("GET /v1/audit?seq=N answers the one event at that position, for comparing exports", async () => {
+  it("GET /v1/audit?seq=N answers the one event at that position", async () => {
     const { tenant } = await tenantWithHistory();
     const third = JSON.parse((await exportLines(tenant))[2] ?? "{}");
     const page = await (await api(tenant, "/audit?seq=3")).json<{ events: { hash: string }[] }>();
@@ -90,7 +90,7 @@ describe("GET /v1/audit/export", () => {
     expect(response.headers.get("Portcullis-Chain-Range")).toBe(`1-${events.length}`);
   });
 
-  it("writes CSV with ISO times and escapes cells a spreadsheet would run as formulas", async () => {
+  it("writes CSV with ISO times, escaping cells a spreadsheet would run as formulas", async () => {
     const { tenant } = await tenantWithHistory();
     const response = await api(tenant, "/audit/export?format=csv");
     expect(response.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");

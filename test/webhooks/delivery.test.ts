@@ -28,7 +28,7 @@ function messageFor(tenant: TestTenant, endpointId: string, replay = false) {
 }
 
 describe("a delivery to a receiver that answers 2xx", () => {
-  it("POSTs the Standard Webhooks payload, signed so the endpoint's secret verifies it", async () => {
+  it("POSTs the Standard Webhooks payload, signed so the endpoint secret verifies it", async () => {
     const tenant = await seedTenant();
     const webhook = await endpointFor(tenant, "ok");
     const message = messageFor(tenant, webhook.id);

@@ -11,7 +11,7 @@ import { createWebhook, received, receiverUrl, sealedEvent, waitForReceived } fr
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
 describe("enqueueWebhookDeliveries", () => {
-  it("sends an event to each enabled endpoint whose event types match, and to no other", async () => {
+  it("sends an event to each enabled endpoint whose types match, and to no other", async () => {
     const tenant = await seedTenant();
     const stranger = await seedTenant();
     const exact = await createWebhook(tenant, { eventTypes: ["link.revoked"] });

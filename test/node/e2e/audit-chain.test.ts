@@ -170,7 +170,7 @@ describe("portcullis audit export and verify", () => {
     expect(result.stdout).toMatch(/^empty: /);
   });
 
-  it("--head catches a file rewritten consistently and cut short, which offline cannot", async () => {
+  it("--head catches a file rewritten consistently and cut short; offline cannot", async () => {
     // Rewrite the first event, recompute every hash after it, and drop the last event, so the
     // file no longer ends at the gateway's head.
     const events = lines.slice(0, -1).map((line) => JSON.parse(line) as Record<string, unknown>);
