@@ -30,6 +30,15 @@ export const UNATTRIBUTED = "unattributed";
 /** Events read per page for publishing. */
 const PUBLISH_PAGE = 50;
 
+/**
+ * How much one run does at most: outbox events, sealing batches, publishing pages. A backlog
+ * (after a long D1 outage) is worked off over successive runs, each re-arming the alarm, so no
+ * single call to the ledger runs unbounded.
+ */
+const OUTBOX_PER_RUN = 300;
+const SEAL_BATCHES_PER_RUN = 20;
+const PUBLISH_PAGES_PER_RUN = 20;
+
 /** The queue takes at most 100 messages and 256 KB per send; stay well inside both. */
 const MAX_SEND_MESSAGES = 50;
 const MAX_SEND_BYTES = 192 * 1024;
@@ -122,12 +131,13 @@ export class AuditLedger extends DurableObject<Env> {
     const logger = createLogger({ component: "audit-ledger" });
 
     try {
-      await this.#flushOutbox();
+      let more = await this.#flushOutbox();
       if (tenant !== UNATTRIBUTED) {
-        await this.#sealAll(tenant);
-        await this.#publishSealed(tenant);
+        more = (await this.#sealWaiting(tenant)) || more;
+        more = (await this.#publishSealed(tenant)) || more;
       }
       this.#setState("failures", "0");
+      if (more) await this.ctx.storage.setAlarm(Date.now());
     } catch (error) {
       // Whatever failed stays where it was; the alarm tries again, backing off.
       this.#head = undefined;
@@ -138,36 +148,48 @@ export class AuditLedger extends DurableObject<Env> {
     }
   }
 
-  async #flushOutbox(): Promise<void> {
+  /** Writes held events to D1; true when more are held than one run writes. */
+  async #flushOutbox(): Promise<boolean> {
     const rows = this.ctx.storage.sql
-      .exec<{ id: string; event: string }>("SELECT id, event FROM outbox ORDER BY rowid")
+      .exec<{ id: string; event: string }>(
+        "SELECT id, event FROM outbox ORDER BY rowid LIMIT ?",
+        OUTBOX_PER_RUN + 1,
+      )
       .toArray();
-    if (rows.length === 0) return;
+    const more = rows.length > OUTBOX_PER_RUN;
+    if (more) rows.pop();
+    if (rows.length === 0) return false;
 
     const events = rows.map((row) => JSON.parse(row.event) as AuditEvent);
     await writeAuditEvents(database(this.env.DB), events);
     this.ctx.storage.transactionSync(() => {
       for (const row of rows) this.ctx.storage.sql.exec("DELETE FROM outbox WHERE id = ?", row.id);
     });
+    return more;
   }
 
-  async #sealAll(tenant: string): Promise<void> {
+  /** Seals waiting events; true when more may wait than one run seals. */
+  async #sealWaiting(tenant: string): Promise<boolean> {
     const db = database(this.env.DB);
     if (this.#head === undefined) this.#head = await loadChainHead(db, tenant);
 
-    for (;;) {
+    for (let batch = 0; batch < SEAL_BATCHES_PER_RUN; batch += 1) {
       const result = await sealWaitingEvents(db, tenant, this.#head, Date.now());
-      if (result.sealed.length === 0) return;
+      if (result.sealed.length === 0) return false;
       this.#head = result.head;
     }
+    return true;
   }
 
-  /** Publishes sealed events after the last position the queue accepted, in chain order. */
-  async #publishSealed(tenant: string): Promise<void> {
+  /**
+   * Publishes sealed events after the last position the queue accepted, in chain order; true when
+   * more may be left than one run publishes.
+   */
+  async #publishSealed(tenant: string): Promise<boolean> {
     const db = database(this.env.DB);
     let published = Number(this.#state("published_seq") ?? "0");
 
-    for (;;) {
+    for (let page = 0; page < PUBLISH_PAGES_PER_RUN; page += 1) {
       const rows = await db
         .select()
         .from(auditEvents)
@@ -175,7 +197,7 @@ export class AuditLedger extends DurableObject<Env> {
         .orderBy(asc(auditEvents.seq))
         .limit(PUBLISH_PAGE)
         .all();
-      if (rows.length === 0) return;
+      if (rows.length === 0) return false;
 
       const events: SealedAuditEvent[] = rows.map((row) => sealedAuditEventSchema.parse(row));
       for (const batch of sendBatches(events)) {
@@ -187,6 +209,7 @@ export class AuditLedger extends DurableObject<Env> {
         this.#setState("published_seq", String(published));
       }
     }
+    return true;
   }
 }
 

@@ -89,6 +89,30 @@ describe("the tenant audit chain", () => {
   });
 });
 
+describe("a backlog of waiting events", () => {
+  it("is sealed over successive bounded runs, the alarm carrying on, into one chain", async () => {
+    const tenant = await seedTenant();
+    const backlog = Array.from({ length: 1100 }, (_, index) =>
+      buildAuditEvent(
+        { tenantId: tenant.tenantId, action: "link.viewed", outcome: "allowed" },
+        SYSTEM_ORIGIN,
+        1_700_000_000_000 + index,
+      ),
+    );
+    await writeAuditEvents(database(env.DB), backlog);
+    const ledger = auditLedger(env, tenant.tenantId);
+
+    await ledger.seal(tenant.tenantId);
+    const firstRun = (await chainOf(tenant.tenantId)).filter((row) => row.seq !== null);
+    expect(firstRun).toHaveLength(1000);
+    expect(await runDurableObjectAlarm(ledger)).toBe(true);
+
+    const rows = await chainOf(tenant.tenantId);
+    expect(rows.map((row) => row.seq)).toEqual(rows.map((_, index) => index + 1));
+    expect(rows.map((row) => row.id)).toEqual(backlog.map((event) => event.id));
+  });
+});
+
 describe("D1 guards the chain itself", () => {
   async function sealedChain() {
     const tenant = await seedTenant();
