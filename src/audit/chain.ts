@@ -38,6 +38,7 @@ export function canonicalForm(event: AuditEvent, position: ChainPosition): strin
     outcome: event.outcome,
     reason: event.reason,
     actor: event.actor,
+    actorKeyId: event.actorKeyId,
     clientIp: event.clientIp,
     country: event.country,
     userAgent: event.userAgent,

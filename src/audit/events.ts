@@ -60,6 +60,7 @@ export const auditEventSchema = z.object({
   outcome: auditOutcomeSchema,
   reason: z.string().nullable(),
   actor: z.string().nullable(),
+  actorKeyId: z.string().nullable(),
   clientIp: z.string().nullable(),
   country: z.string().nullable(),
   userAgent: z.string().nullable(),
@@ -86,6 +87,8 @@ export interface EventOrigin {
   client: ClientInfo | null;
   /** The principal (API key owner) who acted; null for recipients, who are anonymous so far. */
   actor: string | null;
+  /** The API key the actor used; absent for the system and for recipients. */
+  actorKeyId?: string | null;
 }
 
 export const SYSTEM_ORIGIN: EventOrigin = { requestId: null, client: null, actor: "system" };
@@ -115,6 +118,7 @@ export function buildAuditEvent(
     outcome: fields.outcome,
     reason: fields.reason ?? null,
     actor: origin.actor,
+    actorKeyId: origin.actorKeyId ?? null,
     clientIp: origin.client?.ip ?? null,
     country: origin.client?.country ?? null,
     userAgent: origin.client?.userAgent ?? null,

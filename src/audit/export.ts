@@ -43,6 +43,7 @@ const CSV_COLUMNS = [
   "outcome",
   "reason",
   "actor",
+  "actorKeyId",
   "linkId",
   "versionId",
   "clientIp",

@@ -8,6 +8,7 @@ export function auditOrigin(c: Context<HonoEnv>): EventOrigin & { actor: string 
     requestId: c.get("requestId"),
     client: c.get("client"),
     actor: c.get("principal").name,
+    actorKeyId: c.get("principal").keyId,
   };
 }
 

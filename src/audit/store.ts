@@ -19,7 +19,8 @@ export function insertAuditEvents(
 
 export async function writeAuditEvents(db: Database, events: readonly AuditEvent[]): Promise<void> {
   if (events.length === 0) return;
-  // D1 limits bound parameters per statement (100); 15 columns leaves room for 6 rows at a time.
+  // D1 limits bound parameters per statement (100); 16 columns leave room for 6 rows at a time
+  // (the chain's columns are set later, by sealing, and bind nothing here).
   const chunks: AuditEvent[][] = [];
   for (let start = 0; start < events.length; start += 6)
     chunks.push(events.slice(start, start + 6));

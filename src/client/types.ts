@@ -258,6 +258,8 @@ export const auditEventSchema = z.looseObject({
   outcome: z.string(),
   reason: z.string().nullable(),
   actor: z.string().nullable(),
+  /** The API key that acted; null for the system and for recipients. */
+  actorKeyId: z.string().nullable().optional(),
   clientIp: z.string().nullable(),
   country: z.string().nullable(),
   userAgent: z.string().nullable(),

@@ -200,6 +200,8 @@ export const auditEvents = sqliteTable(
     outcome: text("outcome").$type<AuditOutcome>().notNull(),
     reason: text("reason"),
     actor: text("actor"),
+    /** The API key that acted, when one did: names are not unique across keys, key ids are. */
+    actorKeyId: text("actor_key_id"),
     clientIp: text("client_ip"),
     country: text("country"),
     userAgent: text("user_agent"),

@@ -86,7 +86,12 @@ describe("GET /v1/audit/export", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
-    expect(events[0]).toMatchObject({ action: "version.published", tenantId: tenant.tenantId });
+    expect(events[0]).toMatchObject({
+      action: "version.published",
+      tenantId: tenant.tenantId,
+      actor: tenant.principal,
+      actorKeyId: tenant.keyId,
+    });
     expect(response.headers.get("Portcullis-Chain-Range")).toBe(`1-${events.length}`);
   });
 
@@ -98,8 +103,8 @@ describe("GET /v1/audit/export", () => {
     const [header, first] = text.split("\n");
 
     expect(header).toBe(
-      "seq,id,occurredAt,sealedAt,action,outcome,reason,actor,linkId,versionId,clientIp," +
-        "country,userAgent,bytesServed,requestId,detail,prevHash,hash",
+      "seq,id,occurredAt,sealedAt,action,outcome,reason,actor,actorKeyId,linkId,versionId," +
+        "clientIp,country,userAgent,bytesServed,requestId,detail,prevHash,hash",
     );
     expect(first).toMatch(/^1,evt_[\w-]{22},\d{4}-\d\d-\d\dT[\d:.]+Z,/);
     expect(text).toContain(`"'=HYPERLINK(""http://evil.test"",""x"")"`);
