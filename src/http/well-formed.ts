@@ -7,14 +7,25 @@ import type { MiddlewareHandler } from "hono";
 import type { HonoEnv } from "../env.ts";
 import { ApiError } from "./problems.ts";
 
-/** Whether a parsed JSON value holds a string (or a key) that is not well-formed Unicode. */
+/**
+ * Whether a parsed JSON value holds a string (or a key) that is not well-formed Unicode. It walks
+ * with its own stack, not by recursion: a body nested thousands deep must get its 400, not a
+ * stack overflow.
+ */
 export function hasIllFormedText(value: unknown): boolean {
-  if (typeof value === "string") return !value.isWellFormed();
-  if (Array.isArray(value)) return value.some(hasIllFormedText);
-  if (value !== null && typeof value === "object") {
-    return Object.entries(value).some(
-      ([key, item]) => !key.isWellFormed() || hasIllFormedText(item),
-    );
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === "string") {
+      if (!item.isWellFormed()) return true;
+    } else if (Array.isArray(item)) {
+      pending.push(...item);
+    } else if (item !== null && typeof item === "object") {
+      for (const [key, member] of Object.entries(item)) {
+        if (!key.isWellFormed()) return true;
+        pending.push(member);
+      }
+    }
   }
   return false;
 }

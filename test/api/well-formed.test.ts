@@ -42,6 +42,15 @@ describe("ill-formed text in a request", () => {
     expect(await response.json()).toMatchObject({ code: "invalid_request" });
   });
 
+  it("a body nested thousands deep is answered 400 by its route, never a 500", async () => {
+    const tenant = await seedTenant();
+    const depth = 20_000;
+    const nested = `{"url":"https://example.org/","eventTypes":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    const response = await api(tenant, "/webhooks", rawJson(nested));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: "invalid_request" });
+  });
+
   it("an uploaded JSON file is stored as bytes, whatever text it holds", async () => {
     const tenant = await seedTenant();
     const bytes = utf8('{"note":"\\ud800"}');
