@@ -102,3 +102,32 @@ export function listAttempts(
     .limit(page.limit + 1)
     .all();
 }
+
+/**
+ * Until when an endpoint cools down: after an attempt it left unanswered (a timeout or a network
+ * error, each holding a consumer for up to the whole timeout), the endpoint gets no new attempt
+ * until that attempt's own retry is due. Null when its latest attempt was answered, or is old.
+ */
+export async function endpointQuietUntil(
+  db: Database,
+  tenantId: string,
+  endpointId: string,
+  retryDelayMs: (attempt: number) => number,
+): Promise<number | null> {
+  const latest = await db
+    .select({
+      attempt: webhookDeliveries.attempt,
+      status: webhookDeliveries.status,
+      responseStatus: webhookDeliveries.responseStatus,
+      attemptedAt: webhookDeliveries.attemptedAt,
+    })
+    .from(webhookDeliveries)
+    .where(
+      and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.endpointId, endpointId)),
+    )
+    .orderBy(desc(webhookDeliveries.attemptedAt))
+    .limit(1)
+    .get();
+  if (!latest || latest.status === "delivered" || latest.responseStatus !== null) return null;
+  return latest.attemptedAt + retryDelayMs(latest.attempt);
+}

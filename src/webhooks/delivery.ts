@@ -5,7 +5,10 @@
  * - failed, attempts left (WEBHOOK_MAX_ATTEMPTS): recorded `failed` and retried by the queue after
  *   WEBHOOK_RETRY_BASE_SECONDS, doubling with each attempt up to an hour;
  * - failed at the last attempt: recorded `dead_lettered`, sent to the dead-letter queue, acked;
- * - for an endpoint deleted or disabled meanwhile: dropped (acked), since nobody wants it now.
+ * - for an endpoint deleted or disabled meanwhile: dropped (acked), since nobody wants it now;
+ * - for an endpoint cooling down after an unanswered attempt: put back on the queue, as a new
+ *   message, until the cool-down ends, without an attempt. One receiver that hangs until the
+ *   timeout must not hold up, batch after batch, every other endpoint's deliveries.
  *
  * The consumer decides retries itself, rather than letting the queue count them, so that every
  * attempt has its row. A failure of the gateway's own (D1 or the encryption key unavailable) is
@@ -14,7 +17,7 @@
  */
 import { database } from "../db/client.ts";
 import { createLogger, describeError, type Logger } from "../http/logger.ts";
-import { alreadyDelivered, recordAttempt } from "./attempts.ts";
+import { alreadyDelivered, endpointQuietUntil, recordAttempt } from "./attempts.ts";
 import { retryDelaySeconds, type WebhookConfig, webhookConfig } from "./config.ts";
 import {
   type DeliveryMessage,
@@ -49,7 +52,7 @@ async function handle(
   const fields = {
     endpointId: delivery.endpointId,
     eventId: delivery.event.id,
-    attempt: message.attempts,
+    attempt: (delivery.priorAttempts ?? 0) + message.attempts,
     replay: delivery.replay,
   };
   try {
@@ -81,8 +84,26 @@ async function attempt(
     return;
   }
 
+  // Counted across the messages the delivery went through (see the cool-down below).
+  const attemptNumber = (delivery.priorAttempts ?? 0) + message.attempts;
+  if (!replay) {
+    const retryDelayMs = (attempt: number) => retryDelaySeconds(config, attempt) * 1000;
+    const quietUntil = await endpointQuietUntil(db, tenantId, endpointId, retryDelayMs);
+    const now = Date.now();
+    if (quietUntil !== null && quietUntil > now) {
+      const delaySeconds = Math.ceil((quietUntil - now) / 1000);
+      await env.WEBHOOKS.send(
+        { ...delivery, priorAttempts: attemptNumber - 1 },
+        { contentType: "json", delaySeconds },
+      );
+      logger.info("webhook put off: endpoint cooling down", { delaySeconds });
+      message.ack();
+      return;
+    }
+  }
+
   const secrets = await liveSecrets(env, endpoint);
-  const record = { tenantId, endpointId, eventId: event.id, attempt: message.attempts, replay };
+  const record = { tenantId, endpointId, eventId: event.id, attempt: attemptNumber, replay };
   let outcome: Awaited<ReturnType<typeof postWebhook>>;
   try {
     // Checked again at send time: the environment may be stricter than when it was registered.
@@ -100,9 +121,9 @@ async function attempt(
     message.ack();
     return;
   }
-  if (message.attempts < config.maxAttempts) {
+  if (attemptNumber < config.maxAttempts) {
     await recordAttempt(db, { ...written, status: "failed" });
-    const delaySeconds = retryDelaySeconds(config, message.attempts);
+    const delaySeconds = retryDelaySeconds(config, attemptNumber);
     logger.warn("webhook failed; retrying", { status: outcome.responseStatus, delaySeconds });
     message.retry({ delaySeconds });
     return;

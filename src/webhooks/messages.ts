@@ -13,6 +13,11 @@ export const deliveryMessageSchema = z.object({
   event: sealedAuditEventSchema,
   /** True when an operator asked for the event again; the webhook-id stays the event id. */
   replay: z.boolean(),
+  /**
+   * Attempts made under earlier messages: a delivery put off while its endpoint cools down goes
+   * back on the queue as a new message, whose own attempt count starts again at 1.
+   */
+  priorAttempts: z.number().int().min(0).max(1000).optional(),
 });
 
 export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;

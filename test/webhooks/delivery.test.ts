@@ -163,6 +163,47 @@ describe("a delivery that fails", () => {
     expect(row).toMatchObject({ status: "failed", responseStatus: null });
     expect(row?.error).toBe("no answer within 300 ms");
   });
+
+  it("counts attempts made under earlier messages of the same delivery", async () => {
+    const tenant = await seedTenant();
+    const webhook = await endpointFor(tenant, "fail");
+    const max = Number(env.WEBHOOK_MAX_ATTEMPTS);
+
+    const carried = { ...messageFor(tenant, webhook.id), priorAttempts: max - 1 };
+    const { result, messageId } = await deliverOnce(carried, 1);
+    expect(result.explicitAcks).toEqual([messageId]);
+    const [row] = await attemptRows(webhook.id);
+    expect(row).toMatchObject({ attempt: max, status: "dead_lettered" });
+  });
+});
+
+describe("an endpoint that left an attempt unanswered", () => {
+  it("cools down: new deliveries are put off without an attempt, others go on", async () => {
+    const tenant = await seedTenant();
+    const hanging = await endpointFor(tenant, "slow");
+    const healthy = await endpointFor(tenant, "ok");
+    const impatient = { ...env, WEBHOOK_TIMEOUT_MS: "300" } as Env;
+    await deliverOnce(messageFor(tenant, hanging.id), 1, impatient);
+    expect(await received(hanging.url)).toHaveLength(1);
+
+    const later = await deliverOnce(messageFor(tenant, hanging.id), 1, impatient);
+    expect(later.result.explicitAcks).toEqual([later.messageId]);
+    expect(later.result.retryMessages).toEqual([]);
+    expect(await received(hanging.url)).toHaveLength(1);
+    expect(await attemptRows(hanging.id)).toHaveLength(1);
+
+    const other = await deliverOnce(messageFor(tenant, healthy.id), 1, impatient);
+    expect(other.result.explicitAcks).toEqual([other.messageId]);
+    expect(await received(healthy.url)).toHaveLength(1);
+  });
+
+  it("is not cooled down by a receiver that answered, even with an error", async () => {
+    const tenant = await seedTenant();
+    const failing = await endpointFor(tenant, "fail");
+    await deliverOnce(messageFor(tenant, failing.id), 1);
+    await deliverOnce(messageFor(tenant, failing.id), 1);
+    expect(await received(failing.url)).toHaveLength(2);
+  });
 });
 
 describe("messages that are not delivered", () => {
