@@ -116,7 +116,11 @@ export async function exportAudit(
 
   // A CSV export's first line is its header, not an event.
   const count = args.query.format === "csv" ? Math.max(0, events - 1) : events;
-  const range = exported.range ? `seq ${exported.range.first}-${exported.range.last}` : "empty";
+  // A filtered export holds only the matching events among the positions its range covers.
+  const scanned = exported.chain === "filtered" ? "from seq" : "seq";
+  const range = exported.range
+    ? `${scanned} ${exported.range.first}-${exported.range.last}`
+    : "empty";
   const result = { file: args.out, events: count, bytes, chain: exported.chain, range };
   return {
     json: result,
