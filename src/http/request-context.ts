@@ -3,6 +3,7 @@
  * what the audit records about the client, and the headers every response carries.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import ipaddr from "ipaddr.js";
 import { type HonoEnv, type Settings, settingsSchema } from "../env.ts";
 import { newId } from "../ids.ts";
 import { createLogger } from "./logger.ts";
@@ -17,11 +18,22 @@ export interface ClientInfo {
   userAgent: string | null;
 }
 
+/**
+ * The client's address as Cloudflare's edge reports it. The edge always sets one address; anything
+ * else (a list, a name, kilobytes of text, as a local client may send) is not an address, and the
+ * audit records none rather than whatever the header said.
+ */
+function clientAddress(request: Request): string | null {
+  const header = request.headers.get("CF-Connecting-IP")?.trim();
+  if (!header || header.length > 45 || !ipaddr.isValid(header)) return null;
+  return ipaddr.parse(header).toString();
+}
+
 export function clientInfo(request: Request): ClientInfo {
   const cf = (request as Request & { cf?: { country?: unknown } }).cf;
   const userAgent = request.headers.get("User-Agent");
   return {
-    ip: request.headers.get("CF-Connecting-IP"),
+    ip: clientAddress(request),
     country: typeof cf?.country === "string" ? cf.country : null,
     userAgent: userAgent ? userAgent.slice(0, USER_AGENT_LIMIT) : null,
   };
