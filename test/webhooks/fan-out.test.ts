@@ -4,6 +4,9 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { database } from "../../src/db/client.ts";
+import { newId } from "../../src/ids.ts";
+import { endpointsWithAttempts, recordAttempt } from "../../src/webhooks/attempts.ts";
 import { enqueueWebhookDeliveries } from "../../src/webhooks/fan-out.ts";
 import { api, seedTenant } from "../support/harness.ts";
 import { createWebhook, received, receiverUrl, sealedEvent, waitForReceived } from "./support.ts";
@@ -46,6 +49,31 @@ describe("enqueueWebhookDeliveries", () => {
     await enqueueWebhookDeliveries(env, event);
     await settle();
     expect(await received(webhook.url)).toHaveLength(1);
+  });
+
+  it("finds earlier attempts among more endpoints than one statement may bind", async () => {
+    const tenant = await seedTenant();
+    const webhook = await createWebhook(tenant, { eventTypes: ["*"] });
+    const event = sealedEvent(tenant.tenantId, "link.revoked");
+    const db = database(env.DB);
+    await recordAttempt(db, {
+      tenantId: tenant.tenantId,
+      endpointId: webhook.id,
+      eventId: event.id,
+      attempt: 1,
+      status: "delivered",
+      responseStatus: 204,
+      latencyMs: 5,
+      error: null,
+      replay: false,
+    });
+    const others = Array.from({ length: 150 }, () => newId("webhook"));
+
+    const found = await endpointsWithAttempts(db, tenant.tenantId, event.id, [
+      ...others,
+      webhook.id,
+    ]);
+    expect([...found]).toEqual([webhook.id]);
   });
 
   it("sends nothing for an event that names no tenant", async () => {
