@@ -3,7 +3,6 @@
  * changed one class at a time. `set` starts from the class's current effective policy (or from
  * a file holding a whole policy) and changes only the fields given.
  */
-import { readFile } from "node:fs/promises";
 import {
   type ClassPolicy,
   type PortcullisClient,
@@ -13,7 +12,8 @@ import {
 } from "../client/index.ts";
 import type { PolicySetArgs } from "./args.ts";
 import { formatFields } from "./format.ts";
-import { LocalFileError, type Outcome } from "./outcome.ts";
+import { readJsonObjectFile } from "./json-file.ts";
+import type { Outcome } from "./outcome.ts";
 import { describeSettings } from "./settings-commands.ts";
 
 /** Said after every change: what the person must not assume about links already out there. */
@@ -76,27 +76,7 @@ function describeClassOf(policy: TenantPolicy, name: SensitivityClass): string {
 }
 
 async function readPolicyFile(path: string): Promise<ClassPolicy> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new LocalFileError("file_not_found", `${path} does not exist.`);
-    throw new LocalFileError("file_unreadable", `${path} cannot be read (${code ?? "error"}).`);
-  }
-  let policy: unknown;
-  try {
-    policy = JSON.parse(text);
-  } catch {
-    throw new LocalFileError("invalid_policy_file", `${path} is not JSON.`);
-  }
-  if (typeof policy !== "object" || policy === null || Array.isArray(policy)) {
-    throw new LocalFileError(
-      "invalid_policy_file",
-      `${path} must hold one class's policy as a JSON object.`,
-    );
-  }
-  // Whether the members are right is the gateway's to say: it names the field it refuses.
+  const policy = await readJsonObjectFile(path, "invalid_policy_file", "one class's policy");
   return policy as ClassPolicy;
 }
 

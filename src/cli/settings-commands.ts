@@ -3,10 +3,10 @@
  * from the current settings (or a file holding whole settings, e.g. the `settings` of
  * `policy show --json`), applies the options given, and stores the result.
  */
-import { readFile } from "node:fs/promises";
 import type { PortcullisClient, TenantSettings } from "../client/index.ts";
 import { formatFields } from "./format.ts";
-import { LocalFileError, type Outcome } from "./outcome.ts";
+import { readJsonObjectFile } from "./json-file.ts";
+import type { Outcome } from "./outcome.ts";
 import { formatDuration } from "./policy-commands.ts";
 import type { SettingsChange } from "./settings-options.ts";
 
@@ -50,24 +50,7 @@ export function describeSettings(settings: TenantSettings): string {
 }
 
 async function readSettingsFile(path: string): Promise<TenantSettings> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new LocalFileError("file_not_found", `${path} does not exist.`);
-    throw new LocalFileError("file_unreadable", `${path} cannot be read (${code ?? "error"}).`);
-  }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
-      // Whether the members are right is the gateway's to say: it names the field it refuses.
-      return parsed as TenantSettings;
-    }
-  } catch {
-    // Reported below, like a document that is JSON but not an object.
-  }
-  throw new LocalFileError("invalid_settings_file", `${path} must hold settings as a JSON object.`);
+  return (await readJsonObjectFile(path, "invalid_settings_file", "settings")) as TenantSettings;
 }
 
 export async function setSettings(
