@@ -14,6 +14,7 @@
  * ```
  */
 import type { z } from "zod";
+import { type AuditExport, auditExportCall, auditExportOf } from "./audit.ts";
 import { meteredBody } from "./body.ts";
 import { withoutUrlCredentials } from "./errors.ts";
 import type {
@@ -28,7 +29,13 @@ import type {
   SubjectInput,
   SubjectPut,
 } from "./inputs.ts";
-import { type Call, type CallOptions, type FetchLike, Transport } from "./transport.ts";
+import {
+  type Call,
+  type CallOptions,
+  type FetchLike,
+  queryParams,
+  Transport,
+} from "./transport.ts";
 import {
   type ApiKey,
   type AuditHead,
@@ -63,15 +70,8 @@ import {
 } from "./types.ts";
 import { WebhooksClient } from "./webhooks.ts";
 
+export type { AuditExport } from "./audit.ts";
 export type { UploadBody } from "./body.ts";
-
-/** An audit export as it streams in. */
-export interface AuditExport {
-  body: ReadableStream<Uint8Array>;
-  chain: "contiguous" | "filtered";
-  /** The chain positions the export covers; null when it covers none. */
-  range: { first: number; last: number } | null;
-}
 export { type ClientErrorCode, PortcullisError, withoutUrlCredentials } from "./errors.ts";
 export * from "./inputs.ts";
 export { type CallOptions, type FetchLike, REQUEST_ID_HEADER } from "./transport.ts";
@@ -243,16 +243,8 @@ export class PortcullisClient {
 
   /** One page of the tenant's audit log, newest first; pass `nextCursor` on for the next. */
   audit(query: AuditQuery = {}, options?: CallOptions): Promise<AuditPage> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (value === undefined) continue;
-      params.set(key, value instanceof Date ? value.toISOString() : String(value));
-    }
-    return this.#call(
-      auditPageSchema,
-      { method: "GET", path: "/v1/audit", query: params },
-      options,
-    );
+    const call: Call = { method: "GET", path: "/v1/audit", query: queryParams(query) };
+    return this.#call(auditPageSchema, call, options);
   }
 
   /** The head of the tenant's audit hash chain, after sealing what was waiting. */
@@ -265,20 +257,8 @@ export class PortcullisClient {
    * `portcullis audit verify`) or CSV. `chain` is "contiguous" unless filters left gaps.
    */
   async exportAudit(query: AuditExportQuery = {}, options?: CallOptions): Promise<AuditExport> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (value === undefined) continue;
-      params.set(key, value instanceof Date ? value.toISOString() : String(value));
-    }
-    const accept = query.format === "csv" ? "text/csv" : "application/x-ndjson";
-    const call = { method: "GET" as const, path: "/v1/audit/export", query: params };
-    const response = await this.#transport.open(call, accept, options);
-    const range = response.headers.get("Portcullis-Chain-Range")?.split("-").map(Number);
-    return {
-      body: response.body as ReadableStream<Uint8Array>,
-      chain: response.headers.get("Portcullis-Chain") === "filtered" ? "filtered" : "contiguous",
-      range: range?.length === 2 ? { first: range[0] ?? 0, last: range[1] ?? 0 } : null,
-    };
+    const { call, accept } = auditExportCall(query);
+    return auditExportOf(await this.#transport.open(call, accept, options));
   }
 
   /**
@@ -362,12 +342,7 @@ export class PortcullisClient {
 
   /** One page of the tenant's subjects in id order; pass `nextCursor` on for the next. */
   listSubjects(filter: SubjectFilter = {}, options?: CallOptions): Promise<SubjectPage> {
-    const query = new URLSearchParams();
-    if (filter.role !== undefined) query.set("role", filter.role);
-    if (filter.active !== undefined) query.set("active", String(filter.active));
-    if (filter.limit !== undefined) query.set("limit", String(filter.limit));
-    if (filter.cursor !== undefined) query.set("cursor", filter.cursor);
-    const call: Call = { method: "GET", path: "/v1/subjects", query };
+    const call: Call = { method: "GET", path: "/v1/subjects", query: queryParams(filter) };
     return this.#call(subjectPageSchema, call, options);
   }
 

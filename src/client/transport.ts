@@ -34,6 +34,16 @@ const REDIRECT_MODE: "error" | "manual" =
     ? "manual"
     : "error";
 
+/** A query string from a typed query: dates as ISO 8601, absent members left out. */
+export function queryParams(query: object): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    params.set(key, value instanceof Date ? value.toISOString() : String(value));
+  }
+  return params;
+}
+
 /** Holds the key, so that the client's resource methods never touch it. */
 export class Transport {
   readonly #baseUrl: string;

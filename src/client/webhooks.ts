@@ -14,7 +14,7 @@
  */
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { z } from "zod";
-import type { Call, CallOptions, Transport } from "./transport.ts";
+import { type Call, type CallOptions, queryParams, type Transport } from "./transport.ts";
 
 export { WebhookVerificationError };
 
@@ -183,9 +183,7 @@ export class WebhooksClient {
     page: { limit?: number; cursor?: string } = {},
     options?: CallOptions,
   ): Promise<WebhookDeliveryPage> {
-    const query = new URLSearchParams();
-    if (page.limit !== undefined) query.set("limit", String(page.limit));
-    if (page.cursor !== undefined) query.set("cursor", page.cursor);
+    const query = queryParams(page);
     const call: Call = { method: "GET", path: path(webhookId, "/deliveries"), query };
     return this.#call(deliveryPageSchema, call, options);
   }

@@ -2,77 +2,19 @@ import { describe, expect, it } from "vitest";
 import * as client from "../../src/client/types.ts";
 import { BUILT_IN_POLICY, type ClassPolicy } from "../../src/policy/classes.ts";
 import { DEFAULT_SETTINGS } from "../../src/policy/settings.ts";
+import { api, issue, seedTenant } from "../support/harness.ts";
 import {
-  api,
-  confirm,
-  issue,
-  publish,
-  seedTenant,
-  type TestTenant,
-  utf8,
-} from "../support/harness.ts";
-
-interface PolicyBody {
-  classes: Record<string, ClassPolicy>;
-  sources: Record<string, "built-in" | "tenant">;
-}
-
-interface PolicyEvent {
-  action: string;
-  outcome: string;
-  actor: string | null;
-  requestId: string | null;
-  linkId: string | null;
-  detail: { class: string; before: ClassPolicy; after: ClassPolicy } | null;
-}
-
-const ALL_BUILT_IN = {
-  public: "built-in",
-  internal: "built-in",
-  restricted: "built-in",
-  "patient-linked": "built-in",
-};
-
-/** What a tenant that changed nothing reads: built-in classes and default settings. */
-const UNCHANGED = { classes: BUILT_IN_POLICY, sources: ALL_BUILT_IN, settings: DEFAULT_SETTINGS };
-
-async function getPolicy(tenant: TestTenant): Promise<PolicyBody> {
-  const response = await api(tenant, "/policy");
-  expect(response.status, await response.clone().text()).toBe(200);
-  return response.json();
-}
-
-async function putPolicy(tenant: TestTenant, classes: Record<string, unknown>) {
-  return api(tenant, "/policy", { method: "PUT", json: { classes } });
-}
-
-async function setPolicy(tenant: TestTenant, classes: Record<string, ClassPolicy>) {
-  const response = await putPolicy(tenant, classes);
-  expect(response.status, await response.clone().text()).toBe(200);
-  return response;
-}
-
-async function policyEvents(tenant: TestTenant): Promise<PolicyEvent[]> {
-  const response = await api(tenant, "/audit?action=policy.changed");
-  expect(response.status).toBe(200);
-  return (await response.json<{ events: PolicyEvent[] }>()).events;
-}
-
-async function internalVersion(tenant: TestTenant) {
-  return publish(tenant, utf8("ward 4, internal"), { class: "internal" });
-}
-
-async function linkState(tenant: TestTenant, linkId: string) {
-  return (await api(tenant, `/links/${linkId}`)).json<Record<string, unknown>>();
-}
-
-const equalPolicies = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-const tighterInternal: ClassPolicy = {
-  ...BUILT_IN_POLICY.internal,
-  defaultUses: 2,
-  maxUses: 3,
-};
+  ALL_BUILT_IN,
+  equalPolicies,
+  getPolicy,
+  internalVersion,
+  linkState,
+  policyEvents,
+  putPolicy,
+  setPolicy,
+  tighterInternal,
+  UNCHANGED,
+} from "./policy-fixtures.ts";
 
 describe("GET /v1/policy", () => {
   it("shows the built-in policy of every class for a tenant that set none", async () => {
@@ -100,81 +42,6 @@ describe("PUT /v1/policy", () => {
     };
     expect(await response.json()).toEqual(expected);
     expect(await getPolicy(tenant)).toEqual(expected);
-  });
-
-  it("links issued after a change obey it: beyond the new maximum is refused", async () => {
-    const tenant = await seedTenant();
-    const version = await internalVersion(tenant);
-    await setPolicy(tenant, { internal: tighterInternal });
-
-    const refused = await api(tenant, "/links", {
-      method: "POST",
-      json: { versionId: version.versionId, maxUses: 4 },
-    });
-    expect(refused.status).toBe(422);
-    expect(await refused.json()).toMatchObject({
-      code: "policy_violation",
-      rule: "max_uses",
-      allowed: 3,
-      class: "internal",
-    });
-
-    const atMaximum = await issue(tenant, version.versionId, { maxUses: 3 });
-    expect(await linkState(tenant, atMaximum.id)).toMatchObject({ maxUses: 3 });
-    const byDefault = await issue(tenant, version.versionId);
-    expect(await linkState(tenant, byDefault.id)).toMatchObject({ maxUses: 2 });
-  });
-
-  it("a link issued before a tightening keeps its terms and downloads with its uses", async () => {
-    const tenant = await seedTenant();
-    const version = await internalVersion(tenant);
-    const before = await issue(tenant, version.versionId, { maxUses: 5 });
-
-    await setPolicy(tenant, {
-      internal: { ...BUILT_IN_POLICY.internal, defaultUses: 1, maxUses: 1, approvalRequired: true },
-    });
-
-    expect(await linkState(tenant, before.id)).toMatchObject({
-      status: "active",
-      maxUses: 5,
-      usesLeft: 5,
-      expiresAt: before.expiresAt,
-      approval: { status: "not_required" },
-    });
-    for (let use = 0; use < 5; use += 1) expect((await confirm(before.path)).status).toBe(303);
-    expect(await linkState(tenant, before.id)).toMatchObject({ status: "used_up", usesSpent: 5 });
-
-    const after = await issue(tenant, version.versionId);
-    const pending = await linkState(tenant, after.id);
-    expect(pending).toMatchObject({ status: "pending_approval", maxUses: 1 });
-    // The client's contract accepts the pending link as the server answers it.
-    expect(client.linkSchema.safeParse(pending).error?.issues).toBeUndefined();
-  });
-
-  it("a loosening does not change existing links either", async () => {
-    const tenant = await seedTenant();
-    const version = await internalVersion(tenant);
-    const before = await issue(tenant, version.versionId, { maxUses: 1, ttlSeconds: 3600 });
-
-    await setPolicy(tenant, {
-      internal: {
-        ...BUILT_IN_POLICY.internal,
-        defaultTtlSeconds: 30 * 86_400,
-        maxTtlSeconds: 30 * 86_400,
-        defaultUses: 1000,
-        maxUses: 1000,
-        retriesAfterLapse: 5,
-      },
-    });
-
-    expect((await confirm(before.path)).status).toBe(303);
-    const again = await confirm(before.path);
-    expect(again.status).toBe(410);
-    expect(await again.json()).toMatchObject({ code: "link_used_up" });
-    expect(await linkState(tenant, before.id)).toMatchObject({
-      maxUses: 1,
-      expiresAt: before.expiresAt,
-    });
   });
 
   it("audits each changed class: its whole policy before and after, and the actor", async () => {

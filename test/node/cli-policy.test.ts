@@ -13,6 +13,7 @@ import {
   json,
   KEY,
   POLICY,
+  policyGateway,
   usageErrorOf,
 } from "./fixtures.ts";
 
@@ -26,34 +27,6 @@ afterAll(async () => {
 
 /** The CLI run from this file's temporary directory, where policy files are written. */
 const cli = (argv: string[], fetch?: FetchLike) => cliFrom(argv, fetch, dir);
-
-/** A gateway that answers GET with `current`, and PUT/DELETE as the server would. */
-function policyGateway(current = POLICY) {
-  return fakeFetch((request) => {
-    if (request.method === "PUT") {
-      const body = JSON.parse(request.body) as {
-        classes?: Record<string, unknown>;
-        settings?: Record<string, unknown>;
-      };
-      const classes = body.classes ?? {};
-      const sources = Object.fromEntries(Object.keys(classes).map((name) => [name, "tenant"]));
-      return json(200, {
-        classes: { ...current.classes, ...classes },
-        sources: { ...current.sources, ...sources },
-        settings: { ...current.settings, ...body.settings },
-      });
-    }
-    if (request.method === "DELETE") {
-      const name = decodeURIComponent(request.url.split("/").at(-1) ?? "");
-      return json(200, {
-        classes: { ...current.classes, [name]: BUILT_IN.classes[name as "internal"] },
-        sources: { ...current.sources, [name]: "built-in" },
-        settings: current.settings,
-      });
-    }
-    return json(200, current);
-  });
-}
 
 describe("formatDuration", () => {
   it.each([
@@ -334,79 +307,5 @@ describe("portcullis policy", () => {
     }
     expect((await cli(["policy", "set", "-h"])).stdout).toContain("--required-constraints");
     expect((await cli(["--help"])).stdout).toContain("policy set CLASS");
-  });
-});
-
-describe("portcullis policy settings", () => {
-  it("show prints the settings after the classes", async () => {
-    const { fetch } = policyGateway();
-    const result = await cli(["policy", "show"], fetch);
-
-    expect(result.status).toBe(EXIT_OK);
-    expect(result.stdout).toMatch(/^settings$/m);
-    expect(result.stdout).toMatch(
-      /^ {2}repeated denials +5 per link or 20 per address within 15m$/m,
-    );
-    expect(result.stdout).toMatch(/^ {2}audit retention +2192 days$/m);
-  });
-
-  it("changes only the settings whose options are given, and sends them whole", async () => {
-    const { fetch, sent } = policyGateway();
-    const result = await cli(
-      [
-        "policy",
-        "settings",
-        "--denials-per-link",
-        "3",
-        "--denials-window",
-        "1h",
-        "--alerts-off",
-        "unusualLocation,secondAddress",
-        "--audit-retention-days",
-        "3650",
-      ],
-      fetch,
-    );
-
-    expect(result.status, result.stderr).toBe(EXIT_OK);
-    const put = sent.find((request) => request.method === "PUT");
-    const { settings } = JSON.parse(put?.body ?? "{}") as { settings: typeof POLICY.settings };
-    expect(settings).toEqual({
-      alerts: {
-        ...POLICY.settings.alerts,
-        repeatedDenials: { enabled: true, perLink: 3, perAddress: 20, windowSeconds: 3600 },
-        unusualLocation: { enabled: false, lookBackSeconds: 30 * 86_400 },
-        secondAddress: { enabled: false },
-      },
-      auditRetentionDays: 3650,
-    });
-    expect(result.stdout).toMatch(/^Changed the settings\.$/m);
-    expect(result.stdout).toMatch(/^ {2}unusual location +off$/m);
-  });
-
-  it("--file replaces the settings whole", async () => {
-    const path = join(dir, "settings.json");
-    await writeFile(path, JSON.stringify({ auditRetentionDays: 4000 }));
-    const { fetch, sent } = policyGateway();
-    const result = await cli(["policy", "settings", "--file", path], fetch);
-
-    expect(result.status, result.stderr).toBe(EXIT_OK);
-    const put = sent.find((request) => request.method === "PUT");
-    expect(JSON.parse(put?.body ?? "{}")).toEqual({ settings: { auditRetentionDays: 4000 } });
-  });
-
-  it.each([
-    [["policy", "settings"], /needs --file FILE or at least one setting option/],
-    [["policy", "settings", "--file", "x.json", "--denials-per-link", "3"], /not both/],
-    [["policy", "settings", "--alerts-off", "loudNoises"], /"loudNoises" is not a rule/],
-    [["policy", "settings", "--denials-window", "soon"], /--denials-window/],
-    [
-      ["policy", "settings", "--alerts-on", "secondAddress", "--alerts-off", "secondAddress"],
-      /--alerts-on and --alerts-off both name secondAddress/,
-    ],
-  ])("refuses %j as a usage error", async (argv, message) => {
-    const result = await cli(argv);
-    expect(result.status).toBe(EXIT_USAGE);
-    expect(result.stderr).toMatch(message);
   });
 });

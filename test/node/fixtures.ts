@@ -164,3 +164,31 @@ export async function cli(argv: string[], fetch?: FetchLike, cwd = "/") {
   });
   return { status, stdout: stdout.join(""), stderr: stderr.join("") };
 }
+
+/** A gateway that answers GET with `current`, and PUT/DELETE as the server would. */
+export function policyGateway(current = POLICY) {
+  return fakeFetch((request) => {
+    if (request.method === "PUT") {
+      const body = JSON.parse(request.body) as {
+        classes?: Record<string, unknown>;
+        settings?: Record<string, unknown>;
+      };
+      const classes = body.classes ?? {};
+      const sources = Object.fromEntries(Object.keys(classes).map((name) => [name, "tenant"]));
+      return json(200, {
+        classes: { ...current.classes, ...classes },
+        sources: { ...current.sources, ...sources },
+        settings: { ...current.settings, ...body.settings },
+      });
+    }
+    if (request.method === "DELETE") {
+      const name = decodeURIComponent(request.url.split("/").at(-1) ?? "");
+      return json(200, {
+        classes: { ...current.classes, [name]: BUILT_IN.classes[name as "internal"] },
+        sources: { ...current.sources, [name]: "built-in" },
+        settings: current.settings,
+      });
+    }
+    return json(200, current);
+  });
+}

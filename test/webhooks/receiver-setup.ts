@@ -1,8 +1,9 @@
 /**
  * A real HTTP receiver for the workers tests, started in Node by vitest's globalSetup and reached
  * by the Worker's own fetch on 127.0.0.1. What it answers depends on the path's first segment:
- * `/ok/…` 200, `/fail/…` 500, `/redirect/…` 302, `/slow/…` 200 after three seconds. Every request
- * is kept, and `GET /_received?path=…` returns those made to a path, so each test reads its own.
+ * `/ok/...` 200, `/fail/...` 500, `/redirect/...` 302, `/slow/...` 200 after three seconds.
+ * Every request is kept, and `GET /_received?path=...` returns those made to a path, so each test
+ * reads its own.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { TestProject } from "vitest/node";

@@ -1,0 +1,80 @@
+/** The help pages of `portcullis audit` and its commands. */
+
+export const AUDIT_OVERVIEW_LINES = `  audit [list]              query the audit log, newest first
+  audit head                show the head of the tenant's audit hash chain
+  audit export --out FILE   export the audit chain to FILE (NDJSON or CSV), with progress
+  audit verify FILE         check an NDJSON export against its hash chain, offline`;
+
+export const AUDIT_HELP = {
+  audit: `Usage: portcullis audit <list|head|export|verify> [options]
+
+The tenant's audit log. Every event is sealed into a hash chain: each holds its position, the
+hash of the event before it and its own hash, so an edited, removed or reordered event shows.
+
+Commands:
+  list [filters]            events, newest first (also plain: portcullis audit [filters])
+  head                      the chain's current head: position, hash, and events still waiting
+  export --out FILE         a stretch of the chain, oldest first, written to FILE
+  verify FILE               check an NDJSON export against its hashes
+
+See portcullis audit <command> --help for each command's options.`,
+
+  "audit list": `Usage: portcullis audit list [filters]
+       portcullis audit [filters]
+
+Shows audit events, newest first: time, action, outcome, reason, link and bytes served.
+
+Options:
+  --link ID                 only events of this link
+  --version ID              only events of this version
+  --action A                e.g. link.issued, download.completed, download.denied
+  --outcome O               allowed, denied, succeeded or failed
+  --from TIME, --to TIME    ISO 8601 bounds (from inclusive, to exclusive)
+  --limit N                 1-500 events (default 50)
+  --cursor C                continue from the cursor an earlier page printed
+  --json                    print { "events": [...], "nextCursor": ... }`,
+
+  "audit head": `Usage: portcullis audit head
+
+Shows the head of the tenant's audit chain (after sealing events still waiting): the last
+event's position (seq) and hash, and when it was sealed. Keep heads you fetch: a later export
+that does not reach the same hash at the same position was rewritten.
+
+Options:
+  --json                    print { "head", "anchor", "waiting" }`,
+
+  "audit export": `Usage: portcullis audit export --out FILE [--since TIME] [--until TIME]
+                              [--format ndjson|csv] [filters]
+
+Streams the audit chain, oldest first, into FILE (through FILE.partial, renamed when complete),
+showing progress on a terminal. The range is by sealing time, which follows the chain's order.
+NDJSON lines are the events exactly as sealed, for audit verify; CSV is for spreadsheets.
+
+Options:
+  --out FILE                where to write the export (required)
+  --format F                ndjson (default) or csv
+  --since TIME              first sealing time included (ISO 8601, or a date: its 00:00 UTC)
+  --until TIME              sealing time the export stops before
+  --link ID, --version ID, --action A, --outcome O
+                            only matching events; the export then has gaps, and verifying it
+                            needs --allow-gaps
+  --json                    print { "file", "events", "bytes", "chain", "range" }`,
+
+  "audit verify": `Usage: portcullis audit verify FILE [--allow-gaps] [--head]
+
+Checks an NDJSON export offline: every line must be an event exactly as exported, match its hash
+and follow the event before it. Prints one line when the stretch is intact (an empty file is
+intact: nothing to check); otherwise exits with status 3, naming the first event that was
+altered, removed, duplicated or reordered, and its line. A file that is not NDJSON exits 2.
+
+Offline, a file rewritten consistently from some point on (every later hash recomputed), or cut
+short at either end, cannot be told from the real chain: use --head, and keep heads you fetch.
+
+Options:
+  --allow-gaps              for filtered exports: check each event and the links between
+                            consecutive positions only
+  --head                    also compare the file's first and last events with the gateway's
+                            events at those positions (needs credentials): another tenant's
+                            file, or a rewritten one, fails
+  --json                    print { "intact", "events", "firstSeq", "lastSeq", "lastHash" }`,
+} as const;
