@@ -13,7 +13,7 @@
  * decided from the denials alone, never from alerts already raised, so two events evaluated at
  * once, or one evaluated twice, can never both alert. Events are ordered by time, then id.
  */
-import { and, count, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { auditEvents } from "../db/schema.ts";
 import type { AlertDraft } from "./alert-events.ts";
 import type { AlertRule, RuleInput } from "./rule.ts";
@@ -30,16 +30,16 @@ interface Point {
   id: string;
 }
 
-/** Events strictly before `point`, in (time, id) order. */
-function before(point: Point): SQL | undefined {
-  return or(
-    lt(auditEvents.occurredAt, point.occurredAt),
-    and(eq(auditEvents.occurredAt, point.occurredAt), lt(auditEvents.id, point.id)),
-  );
+/**
+ * Events strictly before `point`, in (time, id) order. Row values, unlike the equivalent OR,
+ * become a range on the index.
+ */
+function before(point: Point): SQL {
+  return sql`(${auditEvents.occurredAt}, ${auditEvents.id}) < (${point.occurredAt}, ${point.id})`;
 }
 
-function atOrBefore(point: Point): SQL | undefined {
-  return or(before(point), eq(auditEvents.id, point.id));
+function atOrBefore(point: Point): SQL {
+  return sql`(${auditEvents.occurredAt}, ${auditEvents.id}) <= (${point.occurredAt}, ${point.id})`;
 }
 
 async function checkSubject(
@@ -53,7 +53,9 @@ async function checkSubject(
   const denials = and(
     eq(auditEvents.tenantId, event.tenantId ?? ""),
     match,
-    eq(auditEvents.action, "download.denied"),
+    // The unary plus keeps SQLite on the subject's own index (link or address) rather than the
+    // (tenant, action) one, which would read every denial of the tenant in the window.
+    sql`+${auditEvents.action} = ${"download.denied"}`,
   );
 
   /** How many of the subject's denials fall in the window that ends at `point`. */

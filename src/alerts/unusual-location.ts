@@ -13,7 +13,7 @@
  * - the address is compared exactly as the edge reports it; a new address alone alerts too
  *   (`reason` says which: `new_country` wins when both are new).
  */
-import { and, eq, gte, lt } from "drizzle-orm";
+import { and, eq, gte, lt, sql } from "drizzle-orm";
 import { auditEvents } from "../db/schema.ts";
 import type { AlertRule } from "./rule.ts";
 
@@ -33,7 +33,9 @@ export const unusualLocation: AlertRule = async ({ db, event, settings }) => {
       and(
         eq(auditEvents.tenantId, event.tenantId ?? ""),
         eq(auditEvents.linkId, event.linkId),
-        eq(auditEvents.action, "download.started"),
+        // The unary plus keeps SQLite off the (tenant, action) index, which would read every
+        // link's downloads in the window; the (tenant, link, time) index reads only this link's.
+        sql`+${auditEvents.action} = ${"download.started"}`,
         gte(auditEvents.occurredAt, event.occurredAt - lookBackSeconds * 1000),
         lt(auditEvents.occurredAt, event.occurredAt),
       ),

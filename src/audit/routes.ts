@@ -4,7 +4,7 @@
  * or repeats rows while new events arrive.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { database } from "../db/client.ts";
 import { auditEvents } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
@@ -97,12 +97,9 @@ export function registerAuditRoutes(api: OpenAPIHono<HonoEnv>): void {
     if (query.to) conditions.push(lt(auditEvents.occurredAt, Date.parse(query.to)));
     if (query.cursor) {
       const [occurredAt, id] = decodeCursor(query.cursor);
-      conditions.push(
-        or(
-          lt(auditEvents.occurredAt, occurredAt),
-          and(eq(auditEvents.occurredAt, occurredAt), lt(auditEvents.id, id)),
-        ),
-      );
+      // A row-value comparison, not `a < x OR (a = x AND b < y)`: SQLite turns it into a range
+      // on the index, so a deep page starts at its cursor instead of walking every newer row.
+      conditions.push(sql`(${auditEvents.occurredAt}, ${auditEvents.id}) < (${occurredAt}, ${id})`);
     }
 
     // One row more than asked tells whether another page exists.

@@ -9,7 +9,7 @@
  * event cannot be changed. A batch that breaks any of these rolls back whole, so the chain cannot
  * fork even if two sealers ever ran at once.
  */
-import { and, asc, desc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { auditChainAnchors, auditEvents } from "../db/schema.ts";
 import { type ChainPosition, chainHash, GENESIS_HASH } from "./chain.ts";
@@ -60,13 +60,7 @@ export async function sealWaitingEvents(
   head: ChainHead | null,
   now: number,
 ): Promise<{ sealed: SealedAuditEvent[]; head: ChainHead | null }> {
-  const waiting = await db
-    .select()
-    .from(auditEvents)
-    .where(and(eq(auditEvents.tenantId, tenantId), isNull(auditEvents.seq)))
-    .orderBy(asc(auditEvents.occurredAt), asc(auditEvents.id))
-    .limit(SEAL_BATCH)
-    .all();
+  const waiting = await loadWaitingEvents(db, tenantId);
   if (waiting.length === 0) return { sealed: [], head };
 
   // Sealing times never go backwards, so a range of sealing times is a stretch of the chain.
@@ -104,11 +98,36 @@ export async function countWaitingEvents(db: Database, tenantId: string): Promis
 
 /** Tenants with events waiting to be sealed, for the cron that catches missed ledger calls. */
 export async function tenantsWithWaitingEvents(db: Database, limit: number): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ tenantId: auditEvents.tenantId })
-    .from(auditEvents)
-    .where(and(isNull(auditEvents.seq), isNotNull(auditEvents.tenantId)))
-    .limit(limit)
-    .all();
+  const rows = await db.all<{ tenantId: string | null }>(
+    sql`SELECT DISTINCT tenant_id AS tenantId FROM audit_events INDEXED BY audit_unsealed
+        WHERE seq IS NULL AND tenant_id IS NOT NULL LIMIT ${limit}`,
+  );
   return rows.flatMap((row) => (row.tenantId ? [row.tenantId] : []));
+}
+
+/**
+ * The tenant's oldest waiting events, in sealing order. The ids come from the partial index of
+ * waiting events, named outright: left to itself, SQLite takes `seq IS NULL` as a lookup on the
+ * unique (tenant, seq) index and sorts what it finds there. The rows then come by primary key.
+ */
+async function loadWaitingEvents(db: Database, tenantId: string) {
+  const ids = await db.all<{ id: string }>(
+    sql`SELECT id FROM audit_events INDEXED BY audit_unsealed
+        WHERE tenant_id = ${tenantId} AND seq IS NULL
+        ORDER BY occurred_at, id LIMIT ${SEAL_BATCH}`,
+  );
+  if (ids.length === 0) return [];
+
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(
+      inArray(
+        auditEvents.id,
+        ids.map((row) => row.id),
+      ),
+    )
+    .all();
+  const order = new Map(ids.map((row, index) => [row.id, index]));
+  return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 }

@@ -219,14 +219,18 @@ export const auditEvents = sqliteTable(
     sealedAt: integer("sealed_at"),
   },
   (t) => [
+    // The list API pages newest first by (occurred_at, id); each filter's index ends in those
+    // two columns, so a filtered page is one index range read in order, never a sort.
     index("audit_tenant_time").on(t.tenantId, t.occurredAt, t.id),
-    index("audit_tenant_link").on(t.tenantId, t.linkId, t.occurredAt),
-    index("audit_tenant_version").on(t.tenantId, t.versionId, t.occurredAt),
+    index("audit_tenant_link_time").on(t.tenantId, t.linkId, t.occurredAt, t.id),
+    index("audit_tenant_version_time").on(t.tenantId, t.versionId, t.occurredAt, t.id),
+    index("audit_tenant_action_time").on(t.tenantId, t.action, t.occurredAt, t.id),
+    index("audit_tenant_outcome_time").on(t.tenantId, t.outcome, t.occurredAt, t.id),
     index("audit_tenant_ip").on(t.tenantId, t.clientIp, t.occurredAt),
-    index("audit_tenant_action").on(t.tenantId, t.action, t.occurredAt),
     // One event per position: two writers can never both extend the chain from the same head.
     uniqueIndex("audit_tenant_seq").on(t.tenantId, t.seq),
-    index("audit_tenant_sealed").on(t.tenantId, t.sealedAt),
+    // Sealing times rise with positions: a time range maps to a stretch of positions read here.
+    index("audit_tenant_sealed_seq").on(t.tenantId, t.sealedAt, t.seq),
     index("audit_unsealed").on(t.tenantId, t.occurredAt, t.id).where(sql.raw("seq IS NULL")),
   ],
 );
