@@ -303,8 +303,11 @@ export const webhookDeliveries = sqliteTable(
     attemptedAt: integer("attempted_at").notNull(),
   },
   (t) => [
-    index("webhook_deliveries_endpoint").on(t.tenantId, t.endpointId, t.attemptedAt),
-    index("webhook_deliveries_event").on(t.tenantId, t.eventId),
+    // Ends in (attempted_at, id), the listing's order and cursor, so a page needs no sort.
+    index("webhook_deliveries_endpoint_time").on(t.tenantId, t.endpointId, t.attemptedAt, t.id),
+    // Duplicate checks ask about one event at one endpoint: three columns that outrank the two of
+    // the index above, which would read the endpoint's whole history.
+    index("webhook_deliveries_event_endpoint").on(t.tenantId, t.eventId, t.endpointId),
   ],
 );
 

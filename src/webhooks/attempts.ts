@@ -2,7 +2,7 @@
  * The record of delivery attempts: one `webhook_deliveries` row per attempt, written by the
  * consumer and read, newest first, by the deliveries listing.
  */
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { webhookDeliveries } from "../db/schema.ts";
 import { newId } from "../ids.ts";
@@ -79,7 +79,11 @@ export function listAttempts(
   endpointId: string,
   page: { limit: number; after?: [number, string] },
 ): Promise<DeliveryRow[]> {
-  const after = page.after;
+  // A row value, which SQLite reads as a range on the index, so a page starts at its cursor.
+  const { after } = page;
+  const olderThanCursor = after
+    ? sql`(${webhookDeliveries.attemptedAt}, ${webhookDeliveries.id}) < (${after[0]}, ${after[1]})`
+    : undefined;
   return db
     .select()
     .from(webhookDeliveries)
@@ -87,12 +91,7 @@ export function listAttempts(
       and(
         eq(webhookDeliveries.tenantId, tenantId),
         eq(webhookDeliveries.endpointId, endpointId),
-        after
-          ? or(
-              lt(webhookDeliveries.attemptedAt, after[0]),
-              and(eq(webhookDeliveries.attemptedAt, after[0]), lt(webhookDeliveries.id, after[1])),
-            )
-          : undefined,
+        olderThanCursor,
       ),
     )
     .orderBy(desc(webhookDeliveries.attemptedAt), desc(webhookDeliveries.id))
