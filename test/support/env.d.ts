@@ -10,3 +10,9 @@ declare namespace Cloudflare {
     SAMPLE_MODEL_CARD: ArrayBuffer;
   }
 }
+
+// Text files imported whole, as Vite does with `?raw` (docs whose examples the tests run).
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}
