@@ -8,6 +8,7 @@ import { requestSeal } from "./audit/ledger-client.ts";
 import { registerAuditRoutes } from "./audit/routes.ts";
 import { registerBundleRoutes } from "./bundles/routes.ts";
 import type { HonoEnv } from "./env.ts";
+import { allowedMethodsOf } from "./http/allowed-methods.ts";
 import { handleError, problemResponse, validationHook } from "./http/errors.ts";
 import { ApiError } from "./http/problems.ts";
 import { requestContext } from "./http/request-context.ts";
@@ -93,7 +94,19 @@ export function createApp() {
   registerRecipientRoutes(app);
 
   app.get("/", (c) => c.json({ service: "portcullis", api: "/v1", openapi: "/v1/openapi.json" }));
-  app.notFound((c) => problemResponse(c, new ApiError("not_found", "No such route.")));
+  const allowedMethods = allowedMethodsOf(app.routes);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length === 0)
+      return problemResponse(c, new ApiError("not_found", "No such route."));
+
+    const list = allowed.join(", ");
+    const error = new ApiError("method_not_allowed", `This route answers ${list} only.`, {
+      extensions: { allowed },
+      headers: { Allow: list },
+    });
+    return problemResponse(c, error);
+  });
   app.onError(handleError);
   return app;
 }
