@@ -131,6 +131,37 @@ describe("D1 guards the chain itself", () => {
     ).rejects.toThrow(/a sealed event cannot be changed/);
   });
 
+  it("refuses to delete a sealed event the anchor has not passed, the first included", async () => {
+    const { tenant, rows } = await sealedChain();
+    const remove = (seq: number | null) =>
+      env.DB.prepare("DELETE FROM audit_events WHERE tenant_id = ? AND seq = ?")
+        .bind(tenant.tenantId, seq)
+        .run();
+
+    for (const row of [rows[0], rows.at(-1)]) {
+      await expect(remove(row?.seq ?? null)).rejects.toThrow(/removed only by pruning/);
+    }
+    expect(await chainOf(tenant.tenantId)).toHaveLength(rows.length);
+  });
+
+  it("lets pruning delete what its anchor has passed, and nothing after it", async () => {
+    const { tenant, rows } = await sealedChain();
+    const [first, second] = rows;
+    if (!first?.seq || !first.hash || !second?.seq) throw new Error("chain too short");
+    await env.DB.prepare(
+      "INSERT INTO audit_chain_anchors (tenant_id, seq, hash, pruned_at) VALUES (?, ?, ?, 1)",
+    )
+      .bind(tenant.tenantId, first.seq, first.hash)
+      .run();
+    const remove = (seq: number) =>
+      env.DB.prepare("DELETE FROM audit_events WHERE tenant_id = ? AND seq = ?")
+        .bind(tenant.tenantId, seq)
+        .run();
+
+    await expect(remove(second.seq)).rejects.toThrow(/removed only by pruning/);
+    expect((await remove(first.seq)).meta.changes).toBe(1);
+  });
+
   it("refuses an event inserted already sealed", async () => {
     const { tenant, rows } = await sealedChain();
     const last = rows.at(-1);
