@@ -11,6 +11,7 @@ import type { HonoEnv } from "./env.ts";
 import { allowedMethodsOf } from "./http/allowed-methods.ts";
 import { handleError, problemResponse, validationHook } from "./http/errors.ts";
 import { ApiError } from "./http/problems.ts";
+import { refuseRepeatedQueryParameters } from "./http/repeated-parameters.ts";
 import { requestContext } from "./http/request-context.ts";
 import { requireWellFormedJson } from "./http/well-formed.ts";
 import { requireApiKey } from "./identity/api-keys.ts";
@@ -41,6 +42,8 @@ export function createApp() {
     if (c.req.path === "/v1/openapi.json") return next();
     return authenticate(c, next);
   });
+  // Only a publish's `label` may be given more than once.
+  api.use("*", refuseRepeatedQueryParameters(new Set(["label"])));
   // Files stream into R2 under their own limit; every other body is a small JSON document.
   const jsonBodyLimit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,

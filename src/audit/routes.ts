@@ -15,22 +15,28 @@ import { idPattern } from "../ids.ts";
 import { registerChainRoutes } from "./chain-routes.ts";
 import { auditActionSchema, auditEventSchema, auditOutcomeSchema } from "./events.ts";
 
-const querySchema = z.object({
-  linkId: z.string().regex(idPattern("link"), "Not a link id.").optional(),
-  versionId: z.string().regex(idPattern("version"), "Not a version id.").optional(),
-  action: auditActionSchema.optional(),
-  outcome: auditOutcomeSchema.optional(),
-  seq: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .openapi({ description: "Only the event at this position of the chain" }),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive start" }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Exclusive end" }),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-});
+const querySchema = z
+  .object({
+    linkId: z.string().regex(idPattern("link"), "Not a link id.").optional(),
+    versionId: z.string().regex(idPattern("version"), "Not a version id.").optional(),
+    action: auditActionSchema.optional(),
+    outcome: auditOutcomeSchema.optional(),
+    seq: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .openapi({ description: "Only the event at this position of the chain" }),
+    from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive start" }),
+    to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Exclusive end" }),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  // An empty range is a mistake worth naming, as the export does, not a quiet empty page.
+  .refine((query) => !query.from || !query.to || Date.parse(query.from) < Date.parse(query.to), {
+    message: "`from` must come before `to`.",
+    path: ["to"],
+  });
 
 /**
  * The stored event, as the API shows it: the same fields with ISO 8601 times, and its place in

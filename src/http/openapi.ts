@@ -22,7 +22,9 @@ const DESCRIPTIONS: Record<number, string> = {
   410: "The link is expired, revoked or used up",
   411: "Content-Length missing (`length_required`)",
   413: "Upload over the size limit (`payload_too_large`)",
-  422: "Against the class policy (`policy_violation`) or an incomplete upload",
+  422:
+    "Against the class policy (`policy_violation`), an incomplete upload, or an event type " +
+    "the endpoint does not take",
   503: "Storage unavailable (`storage_unavailable`)",
 };
 

@@ -16,6 +16,7 @@ import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
 import { requireScope } from "../identity/api-keys.ts";
 import { type DeliveryRow, listAttempts } from "./attempts.ts";
+import { matchesEventType } from "./event-types.ts";
 import { deliveryMessage } from "./messages.ts";
 import {
   deliveriesQuerySchema,
@@ -61,7 +62,7 @@ const replayRouteDef = createRoute({
       description: "The replay is queued",
       content: { "application/json": { schema: replayAnswerSchema } },
     },
-    ...problemResponses(400, 401, 403, 404, 503),
+    ...problemResponses(400, 401, 403, 404, 422, 503),
   },
 });
 
@@ -134,6 +135,15 @@ export function registerWebhookDeliveryRoutes(api: OpenAPIHono<HonoEnv>): void {
       .get();
     const event = sealedAuditEventSchema.safeParse(row);
     if (!event.success) throw new ApiError("not_found", "No such sealed event in your tenant.");
+    // A replay sends again what the endpoint may receive, never a type it did not ask for.
+    if (!matchesEventType(endpoint.eventTypes, event.data.action)) {
+      throw new ApiError(
+        "event_not_subscribed",
+        `The endpoint's event types (${endpoint.eventTypes.join(", ")}) do not include ` +
+          `${event.data.action}.`,
+        { extensions: { action: event.data.action, eventTypes: endpoint.eventTypes } },
+      );
+    }
 
     let queued = true;
     try {

@@ -131,10 +131,27 @@ describe("GET /v1/audit", () => {
     ["a limit over 500", "limit=501"],
     ["a cursor it never issued", "cursor=bm9wZQ"],
     ["a date that is not ISO 8601", "from=yesterday"],
+    ["a range that ends before it starts", "from=2026-12-05T00:00:00Z&to=2026-12-01T00:00:00Z"],
+    ["an empty range", "from=2026-12-05T00:00:00Z&to=2026-12-05T00:00:00Z"],
   ])("%s answers 400 invalid_request", async (_name, query) => {
     const tenant = await seedTenant();
     const response = await api(tenant, `/audit?${query}`);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: "invalid_request" });
+  });
+
+  it.each([
+    ["/audit?limit=1&limit=2", "limit"],
+    ["/audit/export?format=csv&format=ndjson", "format"],
+    ["/audit?action=link.viewed&action=link.issued", "action"],
+  ])("%s is refused naming the parameter given twice", async (path, parameter) => {
+    const tenant = await seedTenant();
+    const response = await api(tenant, path);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      code: "invalid_request",
+      parameter,
+      detail: `The query parameter ${parameter} is given more than once.`,
+    });
   });
 });

@@ -182,7 +182,7 @@ describe("POST /v1/webhooks/{id}/replay", () => {
 
   it("audits the replay as webhook.replayed, naming the endpoint and the event", async () => {
     const tenant = await seedTenant();
-    const webhook = await createWebhook(tenant);
+    const webhook = await createWebhook(tenant, { eventTypes: ["webhook.*"] });
     await requestSeal(env, tenant.tenantId);
     const [created] = await database(env.DB)
       .select()
@@ -207,6 +207,31 @@ describe("POST /v1/webhooks/{id}/replay", () => {
       actor: tenant.principal,
       detail: { webhookId: webhook.id, eventId: created?.id, replayedAction: "webhook.created" },
     });
+  });
+
+  it("refuses with 422 event_not_subscribed an event type the endpoint does not take", async () => {
+    const tenant = await seedTenant();
+    const webhook = await createWebhook(tenant, { eventTypes: ["link.*"] });
+    await requestSeal(env, tenant.tenantId);
+    const [created] = await database(env.DB)
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.tenantId, tenant.tenantId))
+      .all();
+    expect(created?.action).toBe("webhook.created");
+
+    const response = await api(tenant, `/webhooks/${webhook.id}/replay`, {
+      method: "POST",
+      json: { eventId: created?.id },
+    });
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({
+      code: "event_not_subscribed",
+      action: "webhook.created",
+      eventTypes: ["link.*"],
+    });
+    const attempts = await attemptRows(webhook.id);
+    expect(attempts).toEqual([]);
   });
 
   it("answers 404 for an event of another tenant, exactly as for a missing one", async () => {
