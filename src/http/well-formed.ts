@@ -42,11 +42,22 @@ export function wellFormed<T>(value: T): T {
   return value;
 }
 
-/** Refuses a JSON body holding ill-formed text, before any route reads it. */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+
+/**
+ * Refuses a body that is not JSON (415, naming the type to send) and a JSON body holding
+ * ill-formed text (400), before any route reads it. A request without a body passes: several
+ * actions take none.
+ */
 export function requireWellFormedJson(): MiddlewareHandler<HonoEnv> {
   return async (c, next) => {
     const type = c.req.header("Content-Type") ?? "";
-    if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) return next();
+    if (!JSON_MEDIA_TYPE.test(type)) {
+      if (hasBody(c.req.raw)) {
+        throw new ApiError("unsupported_media_type", "Send the body as application/json.");
+      }
+      return next();
+    }
 
     // Hono keeps the parsed body, so the route's validator reads the same value again. A body
     // that is not JSON at all is left for that validator to refuse in its usual words.
@@ -59,4 +70,11 @@ export function requireWellFormedJson(): MiddlewareHandler<HonoEnv> {
     }
     return next();
   };
+}
+
+function hasBody(request: Request): boolean {
+  if (request.method === "GET" || request.method === "HEAD") return false;
+  const length = request.headers.get("Content-Length");
+  if (length !== null) return length.trim() !== "0";
+  return request.body !== null;
 }

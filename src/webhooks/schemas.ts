@@ -25,10 +25,15 @@ const urlSchema = z
     example: "https://siem.example.org/hooks/portcullis",
   });
 
+/**
+ * Shown in listings and terminals: no control characters (Cc) and no invisible format characters
+ * (Cf, among them the bidirectional overrides that make text read differently than it is stored).
+ */
 const descriptionSchema = z
   .string()
   .trim()
   .max(200, "At most 200 characters.")
+  .regex(/^[^\p{Cc}\p{Cf}]*$/u, "No control or invisible format characters.")
   .openapi({ example: "SIEM ingest" });
 
 export const createWebhookSchema = z

@@ -109,6 +109,23 @@ describe("POST /v1/webhooks", () => {
     });
   });
 
+  it.each([
+    { name: "a NUL", description: "SIEM\u0000" },
+    { name: "a right-to-left override", description: "SIEM \u202egnp.exe" },
+    { name: "a zero-width space", description: "SI\u200bEM" },
+    { name: "an escape sequence", description: "\u001b[31mSIEM" },
+  ])("refuses a description holding $name as 400 invalid_request", async ({ description }) => {
+    const tenant = await seedTenant();
+    const response = await api(tenant, "/webhooks", {
+      method: "POST",
+      json: { url: receiverUrl("ok"), eventTypes: ["link.revoked"], description },
+    });
+    const problem = await expectProblem(response, 400, "invalid_request");
+    expect(problem).toMatchObject({
+      issues: [expect.objectContaining({ field: "description" })],
+    });
+  });
+
   it("refuses unknown members and a malformed body with 400, never a 500", async () => {
     const tenant = await seedTenant();
     const extra = await api(tenant, "/webhooks", {
