@@ -86,8 +86,9 @@ Options:
   "webhooks deliveries": `Usage: portcullis webhooks deliveries WEBHOOK_ID [--limit N] [--cursor C]
 
 Lists the endpoint's delivery attempts, newest first: time, event, attempt number, status
-(delivered; failed, to be retried; dead_lettered, given up), the receiver's HTTP status,
-latency and error, and whether it was a replay.
+(delivered; failed, to be retried; dead_lettered, given up; dropped, the endpoint was
+disabled or deleted before the attempt ran), the receiver's HTTP status, latency and error, and
+whether it was a replay.
 
 Options:
   --limit N                 1-200 attempts (default 50)

@@ -40,7 +40,7 @@ export const webhookDeliverySchema = z.looseObject({
   id: z.string(),
   eventId: z.string(),
   attempt: z.number().int(),
-  status: z.enum(["delivered", "failed", "dead_lettered"]),
+  status: z.enum(["delivered", "failed", "dead_lettered", "dropped"]),
   responseStatus: z.number().int().nullable(),
   latencyMs: z.number().int().nullable(),
   error: z.string().nullable(),

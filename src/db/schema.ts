@@ -294,7 +294,7 @@ export const webhookDeliveries = sqliteTable(
       .references(() => webhookEndpoints.id),
     eventId: text("event_id").notNull(),
     attempt: integer("attempt").notNull(),
-    /** `delivered`, `failed` (to be retried) or `dead_lettered`. */
+    /** `delivered`, `failed` (to be retried), `dead_lettered`, or `dropped` (endpoint gone). */
     status: text("status").notNull(),
     responseStatus: integer("response_status"),
     latencyMs: integer("latency_ms"),

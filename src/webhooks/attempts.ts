@@ -2,12 +2,16 @@
  * The record of delivery attempts: one `webhook_deliveries` row per attempt, written by the
  * consumer and read, newest first, by the deliveries listing.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, ne, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { webhookDeliveries } from "../db/schema.ts";
 import { newId } from "../ids.ts";
 
-export type DeliveryStatus = "delivered" | "failed" | "dead_lettered";
+/**
+ * `dropped`: the endpoint was disabled or deleted before this attempt could run, so it never
+ * will; the row says so, where otherwise a retry would look pending forever.
+ */
+export type DeliveryStatus = "delivered" | "failed" | "dead_lettered" | "dropped";
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 export interface AttemptRecord {
@@ -119,7 +123,12 @@ export async function endpointQuietUntil(
     })
     .from(webhookDeliveries)
     .where(
-      and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.endpointId, endpointId)),
+      and(
+        eq(webhookDeliveries.tenantId, tenantId),
+        eq(webhookDeliveries.endpointId, endpointId),
+        // A dropped delivery asked nothing of the receiver, so it says nothing of its health.
+        ne(webhookDeliveries.status, "dropped"),
+      ),
     )
     .orderBy(desc(webhookDeliveries.attemptedAt))
     .limit(1)

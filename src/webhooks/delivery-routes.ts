@@ -15,7 +15,7 @@ import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
 import { requireScope } from "../identity/api-keys.ts";
-import { type DeliveryRow, listAttempts } from "./attempts.ts";
+import { type DeliveryRow, type DeliveryStatus, listAttempts } from "./attempts.ts";
 import { matchesEventType } from "./event-types.ts";
 import { deliveryMessage } from "./messages.ts";
 import {
@@ -33,8 +33,9 @@ const deliveriesRouteDef = createRoute({
   path: "/webhooks/{webhookId}/deliveries",
   summary: "List an endpoint's delivery attempts, newest first",
   description:
-    "One row per attempt: its number, status (`delivered`, `failed` and retried, or " +
-    "`dead_lettered`), the receiver's status code, latency and error, and whether it was a replay.",
+    "One row per attempt: its number, status (`delivered`, `failed` and retried, " +
+    "`dead_lettered`, or `dropped` when the endpoint was disabled or deleted before it ran), " +
+    "the receiver's status code, latency and error, and whether it was a replay.",
   request: { params: webhookParamsSchema, query: deliveriesQuerySchema },
   responses: {
     200: {
@@ -85,7 +86,7 @@ function toDeliveryBody(row: DeliveryRow) {
     id: row.id,
     eventId: row.eventId,
     attempt: row.attempt,
-    status: row.status as "delivered" | "failed" | "dead_lettered",
+    status: row.status as DeliveryStatus,
     responseStatus: row.responseStatus,
     latencyMs: row.latencyMs,
     error: row.error,

@@ -5,7 +5,8 @@
  * - failed, attempts left (WEBHOOK_MAX_ATTEMPTS): recorded `failed` and retried by the queue after
  *   WEBHOOK_RETRY_BASE_SECONDS, doubling with each attempt up to an hour;
  * - failed at the last attempt: recorded `dead_lettered`, sent to the dead-letter queue, acked;
- * - for an endpoint deleted or disabled meanwhile: dropped (acked), since nobody wants it now;
+ * - for an endpoint deleted or disabled meanwhile: recorded `dropped` and acked, since nobody
+ *   wants it now;
  * - for an endpoint cooling down after an unanswered attempt: put back on the queue, as a new
  *   message, until the cool-down ends, without an attempt. One receiver that hangs until the
  *   timeout must not hold up, batch after batch, every other endpoint's deliveries.
@@ -15,7 +16,7 @@
  * not an attempt: it is logged and retried without a record. The queue's own retry limit stays as
  * a backstop; what reaches the dead-letter queue that way is recorded by `recordDeadLetters`.
  */
-import { database } from "../db/client.ts";
+import { type Database, database } from "../db/client.ts";
 import { createLogger, describeError, type Logger } from "../http/logger.ts";
 import { alreadyDelivered, endpointQuietUntil, recordAttempt } from "./attempts.ts";
 import { retryDelaySeconds, type WebhookConfig, webhookConfig } from "./config.ts";
@@ -26,7 +27,7 @@ import {
 } from "./messages.ts";
 import { postWebhook } from "./post.ts";
 import { signWebhook } from "./signing.ts";
-import { findEndpoint, liveSecrets } from "./store.ts";
+import { findEndpoint, findEndpointKept, liveSecrets } from "./store.ts";
 import { checkWebhookUrl } from "./urls.ts";
 
 export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -72,8 +73,11 @@ async function attempt(
 ): Promise<void> {
   const db = database(env.DB);
   const { tenantId, endpointId, event, replay } = delivery;
+  // Counted across the messages the delivery went through (see the cool-down below).
+  const attemptNumber = (delivery.priorAttempts ?? 0) + message.attempts;
   const endpoint = await findEndpoint(db, tenantId, endpointId);
   if (!endpoint || endpoint.disabledAt !== null) {
+    await recordDrop(db, delivery, attemptNumber, endpoint ? "endpoint disabled" : null);
     logger.info("webhook dropped: endpoint deleted or disabled");
     message.ack();
     return;
@@ -84,8 +88,6 @@ async function attempt(
     return;
   }
 
-  // Counted across the messages the delivery went through (see the cool-down below).
-  const attemptNumber = (delivery.priorAttempts ?? 0) + message.attempts;
   if (!replay) {
     const retryDelayMs = (attempt: number) => retryDelaySeconds(config, attempt) * 1000;
     const quietUntil = await endpointQuietUntil(db, tenantId, endpointId, retryDelayMs);
@@ -132,6 +134,33 @@ async function attempt(
   await env.WEBHOOKS_DEAD_LETTER.send({ ...delivery, recorded: true }, { contentType: "json" });
   logger.error("webhook dead-lettered", { status: outcome.responseStatus });
   message.ack();
+}
+
+/**
+ * Records that a delivery will not run, so its listing does not show a retry as pending forever.
+ * A deleted endpoint keeps its row for this history; an id that never was an endpoint's gets none.
+ */
+async function recordDrop(
+  db: Database,
+  delivery: DeliveryMessage,
+  attempt: number,
+  disabled: "endpoint disabled" | null,
+): Promise<void> {
+  const { tenantId, endpointId, event, replay } = delivery;
+  const reason =
+    disabled ?? ((await findEndpointKept(db, tenantId, endpointId)) && "endpoint deleted");
+  if (!reason) return;
+  await recordAttempt(db, {
+    tenantId,
+    endpointId,
+    eventId: event.id,
+    attempt,
+    status: "dropped",
+    responseStatus: null,
+    latencyMs: null,
+    error: reason,
+    replay,
+  });
 }
 
 /**

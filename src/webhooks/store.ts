@@ -40,6 +40,15 @@ export async function requireEndpoint(
   return row;
 }
 
+/** The endpoint's row even after deletion, which keeps it for its delivery history. */
+export function findEndpointKept(db: Database, tenantId: string, endpointId: string) {
+  return db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, endpointId)))
+    .get();
+}
+
 export function findEndpoint(db: Database, tenantId: string, endpointId: string) {
   return db
     .select()

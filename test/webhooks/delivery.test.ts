@@ -207,19 +207,41 @@ describe("an endpoint that left an attempt unanswered", () => {
 });
 
 describe("messages that are not delivered", () => {
-  it("drops a delivery for a disabled or deleted endpoint without sending it", async () => {
+  it("drops a delivery for a disabled or deleted endpoint unsent, recorded dropped", async () => {
     const tenant = await seedTenant();
     const disabled = await endpointFor(tenant, "ok");
     const deleted = await endpointFor(tenant, "ok");
     await api(tenant, `/webhooks/${disabled.id}`, { method: "PATCH", json: { disabled: true } });
     await api(tenant, `/webhooks/${deleted.id}`, { method: "DELETE" });
 
-    for (const webhook of [disabled, deleted]) {
-      const { result, messageId } = await deliverOnce(messageFor(tenant, webhook.id));
+    for (const [webhook, reason] of [
+      [disabled, "endpoint disabled"],
+      [deleted, "endpoint deleted"],
+    ] as const) {
+      const { result, messageId } = await deliverOnce(messageFor(tenant, webhook.id), 2);
       expect(result.explicitAcks).toEqual([messageId]);
+      expect(result.retryMessages).toEqual([]);
       expect(await received(webhook.url)).toEqual([]);
-      expect(await attemptRows(webhook.id)).toEqual([]);
+      expect(await attemptRows(webhook.id)).toEqual([
+        expect.objectContaining({ attempt: 2, status: "dropped", error: reason, latencyMs: null }),
+      ]);
     }
+  });
+
+  it("a dropped delivery does not cool an endpoint down once it is enabled again", async () => {
+    const tenant = await seedTenant();
+    const webhook = await endpointFor(tenant, "ok");
+    const patch = (disabled: boolean) =>
+      api(tenant, `/webhooks/${webhook.id}`, { method: "PATCH", json: { disabled } });
+    await patch(true);
+    await deliverOnce(messageFor(tenant, webhook.id), 3);
+    await patch(false);
+
+    const { result, messageId } = await deliverOnce(messageFor(tenant, webhook.id));
+    expect(result.explicitAcks).toEqual([messageId]);
+    expect(await received(webhook.url)).toHaveLength(1);
+    const statuses = (await attemptRows(webhook.id)).map((row) => row.status).sort();
+    expect(statuses).toEqual(["delivered", "dropped"]);
   });
 
   it("acknowledges a malformed message instead of retrying it", async () => {
@@ -234,8 +256,10 @@ describe("messages that are not delivered", () => {
     const owner = await seedTenant();
     const stranger = await seedTenant();
     const webhook = await endpointFor(owner, "ok");
-    await deliverOnce(messageFor(stranger, webhook.id));
+    const { result, messageId } = await deliverOnce(messageFor(stranger, webhook.id));
+    expect(result.explicitAcks).toEqual([messageId]);
     expect(await received(webhook.url)).toEqual([]);
+    expect(await attemptRows(webhook.id)).toEqual([]);
   });
 });
 
