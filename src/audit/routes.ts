@@ -9,7 +9,7 @@ import { database } from "../db/client.ts";
 import { auditEvents } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
-import { ApiError } from "../http/problems.ts";
+import { timeCursor } from "../http/time-cursor.ts";
 import { requireScope } from "../identity/api-keys.ts";
 import { idPattern } from "../ids.ts";
 import { registerChainRoutes } from "./chain-routes.ts";
@@ -71,19 +71,7 @@ const route = createRoute({
   },
 });
 
-const cursorSchema = z.tuple([z.number().int(), z.string()]);
-
-function encodeCursor(occurredAt: number, id: string): string {
-  return btoa(JSON.stringify([occurredAt, id])).replaceAll("=", "");
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    return cursorSchema.parse(JSON.parse(atob(cursor)));
-  } catch {
-    throw new ApiError("invalid_request", "The cursor is not one this API returned.");
-  }
-}
+const cursors = timeCursor("audit");
 
 export function registerAuditRoutes(api: OpenAPIHono<HonoEnv>): void {
   // The chain routes first: `/audit/head` and `/audit/export` are more specific than `/audit`.
@@ -102,7 +90,7 @@ export function registerAuditRoutes(api: OpenAPIHono<HonoEnv>): void {
     if (query.from) conditions.push(gte(auditEvents.occurredAt, Date.parse(query.from)));
     if (query.to) conditions.push(lt(auditEvents.occurredAt, Date.parse(query.to)));
     if (query.cursor) {
-      const [occurredAt, id] = decodeCursor(query.cursor);
+      const [occurredAt, id] = cursors.decode(query.cursor);
       // A row-value comparison, not `a < x OR (a = x AND b < y)`: SQLite turns it into a range
       // on the index, so a deep page starts at its cursor instead of walking every newer row.
       conditions.push(sql`(${auditEvents.occurredAt}, ${auditEvents.id}) < (${occurredAt}, ${id})`);
@@ -120,7 +108,7 @@ export function registerAuditRoutes(api: OpenAPIHono<HonoEnv>): void {
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     const nextCursor =
-      rows.length > query.limit && last ? encodeCursor(last.occurredAt, last.id) : null;
+      rows.length > query.limit && last ? cursors.encode(last.occurredAt, last.id) : null;
     const events = page.map((row) => ({
       ...row,
       occurredAt: new Date(row.occurredAt).toISOString(),

@@ -4,7 +4,7 @@
  * replay carries the event's own id as webhook-id, so a receiver that has it already can tell; it
  * is audited as `webhook.replayed` through the tenant's ledger, since it changes no D1 row.
  */
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { and, eq, isNotNull } from "drizzle-orm";
 import { buildAuditEvent, sealedAuditEventSchema } from "../audit/events.ts";
 import { submitAuditEvents } from "../audit/ledger-client.ts";
@@ -14,6 +14,7 @@ import { auditEvents } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
+import { timeCursor } from "../http/time-cursor.ts";
 import { requireScope } from "../identity/api-keys.ts";
 import { type DeliveryRow, type DeliveryStatus, listAttempts } from "./attempts.ts";
 import { matchesEventType } from "./event-types.ts";
@@ -67,19 +68,7 @@ const replayRouteDef = createRoute({
   },
 });
 
-const cursorSchema = z.tuple([z.number().int(), z.string()]);
-
-function encodeCursor(row: DeliveryRow): string {
-  return btoa(JSON.stringify([row.attemptedAt, row.id]));
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    return cursorSchema.parse(JSON.parse(atob(cursor)));
-  } catch {
-    throw new ApiError("invalid_request", "The cursor is not one this API returned.");
-  }
-}
+const cursors = timeCursor("webhook-deliveries");
 
 function toDeliveryBody(row: DeliveryRow) {
   return {
@@ -103,12 +92,13 @@ export function registerWebhookDeliveryRoutes(api: OpenAPIHono<HonoEnv>): void {
 
     const db = database(c.env.DB);
     await requireEndpoint(db, tenantId, webhookId);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const after = query.cursor === undefined ? undefined : cursors.decode(query.cursor);
     const rows = await listAttempts(db, tenantId, webhookId, { limit: query.limit, after });
 
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    const nextCursor = rows.length > query.limit && last ? encodeCursor(last) : null;
+    const nextCursor =
+      rows.length > query.limit && last ? cursors.encode(last.attemptedAt, last.id) : null;
     return c.json({ deliveries: page.map(toDeliveryBody), nextCursor }, 200);
   });
 

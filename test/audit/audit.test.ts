@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { timeCursor } from "../../src/http/time-cursor.ts";
 import {
   api,
   call,
@@ -138,6 +139,20 @@ describe("GET /v1/audit", () => {
     const response = await api(tenant, `/audit?${query}`);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: "invalid_request" });
+  });
+
+  it("refuses a cursor another list returned, such as a webhook's deliveries", async () => {
+    const tenant = await seedTenant();
+    const foreign = timeCursor("webhook-deliveries").encode(Date.now(), "dlv_x");
+    const own = timeCursor("audit").encode(Date.now(), "evt_x");
+
+    const refused = await api(tenant, `/audit?cursor=${foreign}`);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      code: "invalid_request",
+      detail: "The cursor is not one this list returned.",
+    });
+    expect((await api(tenant, `/audit?cursor=${own}`)).status).toBe(200);
   });
 
   it.each([

@@ -17,6 +17,7 @@ import {
 } from "../../src/audit/sealing.ts";
 import { writeAuditEvents } from "../../src/audit/store.ts";
 import { database } from "../../src/db/client.ts";
+import { timeCursor } from "../../src/http/time-cursor.ts";
 import { pruneTenantAudit } from "../../src/retention/audit-pruning.ts";
 import {
   call,
@@ -72,7 +73,7 @@ async function recordRequest(tenant: TestTenant, path: string): Promise<Recorded
 }
 
 function cursorAt(occurredAt: number, id: string): string {
-  return btoa(JSON.stringify([occurredAt, id])).replaceAll("=", "");
+  return timeCursor("audit").encode(occurredAt, id);
 }
 
 function touchesAudit(statement: RecordedStatement): boolean {
