@@ -151,6 +151,19 @@ describe("GET /v1/webhooks/{id}/deliveries", () => {
   });
 });
 
+/** A tenant's new endpoint, and its own `webhook.created` event, sealed. */
+async function webhookWithItsCreation(eventTypes: string[]) {
+  const tenant = await seedTenant();
+  const webhook = await createWebhook(tenant, { eventTypes });
+  await requestSeal(env, tenant.tenantId);
+  const [created] = await database(env.DB)
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.tenantId, tenant.tenantId))
+    .all();
+  return { tenant, webhook, created };
+}
+
 describe("POST /v1/webhooks/{id}/replay", () => {
   it("delivers a sealed event again under the same webhook-id, marked as a replay", async () => {
     const tenant = await seedTenant();
@@ -181,14 +194,7 @@ describe("POST /v1/webhooks/{id}/replay", () => {
   });
 
   it("audits the replay as webhook.replayed, naming the endpoint and the event", async () => {
-    const tenant = await seedTenant();
-    const webhook = await createWebhook(tenant, { eventTypes: ["webhook.*"] });
-    await requestSeal(env, tenant.tenantId);
-    const [created] = await database(env.DB)
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.tenantId, tenant.tenantId))
-      .all();
+    const { tenant, webhook, created } = await webhookWithItsCreation(["webhook.*"]);
 
     await api(tenant, `/webhooks/${webhook.id}/replay`, {
       method: "POST",
@@ -210,14 +216,7 @@ describe("POST /v1/webhooks/{id}/replay", () => {
   });
 
   it("refuses with 422 event_not_subscribed an event type the endpoint does not take", async () => {
-    const tenant = await seedTenant();
-    const webhook = await createWebhook(tenant, { eventTypes: ["link.*"] });
-    await requestSeal(env, tenant.tenantId);
-    const [created] = await database(env.DB)
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.tenantId, tenant.tenantId))
-      .all();
+    const { tenant, webhook, created } = await webhookWithItsCreation(["link.*"]);
     expect(created?.action).toBe("webhook.created");
 
     const response = await api(tenant, `/webhooks/${webhook.id}/replay`, {
