@@ -1,19 +1,22 @@
 /**
- * Checking an exported stretch of an audit chain, event by event, in file order.
+ * Checking an exported stretch of an audit chain, event by event, in file order, in one pass:
+ * the file is read once, so a pipe can be checked, and an export of millions of events is never
+ * held in memory (only the runs of positions met, see ./seen-positions.ts).
  *
  * Each event must hash to the hash it carries (else it was altered), and must follow the event
  * before it: the next position, holding that event's hash. A missing position is a removal, or a
- * reordering when the missing event appears elsewhere in the file; the caller provides the
- * positions found in a first pass over the file (`positions`) so this can tell the two apart.
+ * reordering when the missing event turns up later in the file, so a gap is judged when its event
+ * turns up, or at the end. A position met before is a duplicate.
  *
  * When two events that each hash correctly do not link, either the first was rewritten (and
  * rehashed) or the second was given a new predecessor. The event after them decides: if it still
- * links to the second, the first was altered; if not, the second was. So a break is judged one
- * event late.
+ * links to the second, the first was altered; if not, the second was. A step back in position is
+ * judged one event late too: the next position says which of the two events moved.
  */
 import { z } from "zod";
 import { chainHash, GENESIS_HASH } from "./chain.ts";
 import { type SealedAuditEvent, sealedAuditEventSchema } from "./events.ts";
+import { SeenPositions } from "./seen-positions.ts";
 
 export type ProblemKind = "malformed" | "altered" | "removed" | "reordered" | "duplicated";
 
@@ -26,19 +29,58 @@ export interface ChainProblem {
   message: string;
 }
 
+/** Positions between the first and the last event that the file does not hold. */
+export interface MissingPositions {
+  count: number;
+  /** The first few stretches of missing positions, in order. */
+  ranges: { from: number; to: number }[];
+}
+
 export interface ChainSummary {
   events: number;
   firstSeq: number | null;
+  firstHash: string | null;
   lastSeq: number | null;
   lastHash: string | null;
+  missing: MissingPositions;
 }
+
+export interface VerifyOptions {
+  /**
+   * For filtered exports: missing positions are expected, and only the events present, and
+   * links between consecutive positions, are checked.
+   */
+  allowGaps?: boolean;
+}
+
+/** How many stretches of missing positions a summary lists. */
+export const LISTED_GAPS = 5;
 
 interface Seen {
   line: number;
   event: SealedAuditEvent;
 }
 
-/** What pass one records of each line: its position in the chain, when the line parses. */
+/** Positions a contiguous file skipped: removed, unless their event turns up later. */
+interface Gap {
+  from: number;
+  to: number;
+  /** The event after the gap, and the one before it. */
+  after: Seen;
+  before: Seen;
+}
+
+/** A step back in position: `behind` came after `ahead`; `before` preceded `ahead`. */
+interface StepBack {
+  before: Seen | null;
+  ahead: Seen;
+  behind: Seen;
+}
+
+/**
+ * What an earlier two-pass verifier recorded of each line: its position, when the line parses.
+ * @deprecated the verifier reads its input once and needs no positions.
+ */
 export function positionOf(text: string): number | null {
   try {
     const parsed = z.object({ seq: z.number().int() }).safeParse(JSON.parse(text));
@@ -49,129 +91,161 @@ export function positionOf(text: string): number | null {
 }
 
 export class ChainVerifier {
-  readonly #positions: ReadonlyMap<number, number>;
   readonly #allowGaps: boolean;
+  readonly #seen = new SeenPositions();
   #previous: Seen | null = null;
-  /** A link that broke between the previous event and the one before it, not yet judged. */
-  #pendingBreak: { before: Seen; after: Seen } | null = null;
+  #beforePrevious: Seen | null = null;
+  #first: Seen | null = null;
   #events = 0;
-  #first: number | null = null;
+  readonly #missing: MissingPositions = { count: 0, ranges: [] };
+  /** A link that broke between the previous event and the one before it, not yet judged. */
+  #break: { before: Seen; after: Seen } | null = null;
+  #gap: Gap | null = null;
+  #stepBack: StepBack | null = null;
 
-  /**
-   * @param positions each position in the file and the line it is on (from `positionOf`).
-   * @param allowGaps for filtered exports: missing positions are expected, and only the events
-   *   present, and links between consecutive positions, are checked.
-   */
-  constructor(positions: ReadonlyMap<number, number>, options: { allowGaps?: boolean } = {}) {
-    this.#positions = positions;
-    this.#allowGaps = options.allowGaps ?? false;
+  /** A map of positions, which callers of the two-pass verifier pass first, is ignored. */
+  constructor(...args: [VerifyOptions?] | [ReadonlyMap<number, number>, VerifyOptions?]) {
+    const options = args[0] instanceof Map ? args[1] : (args[0] as VerifyOptions | undefined);
+    this.#allowGaps = options?.allowGaps ?? false;
   }
 
   /** Checks the next line; returns the first problem found, after which the caller stops. */
   async add(line: number, text: string): Promise<ChainProblem | null> {
     const parsed = parseEvent(text);
-    if (typeof parsed === "string") {
-      return { kind: "malformed", line, seq: null, eventId: null, message: parsed };
+    if (this.#stepBack) return this.#firstInFile(this.#judgeStepBack(parsed.event?.seq ?? null));
+    if (parsed.error !== undefined) {
+      const problem = this.#judgeBreak(null) ?? this.#malformed(line, parsed.error, parsed.event);
+      return this.#firstInFile(problem);
     }
-    const event = parsed;
-    const current: Seen = { line, event };
+    const current: Seen = { line, event: parsed.event };
 
-    const pending = this.#judgePendingBreak(current);
-    if (pending) return pending;
+    const broken = this.#judgeBreak(current);
+    if (broken) return this.#firstInFile(broken);
 
-    const { seq, prevHash, sealedAt } = event;
-    if ((await chainHash(event, { seq, prevHash, sealedAt })) !== event.hash) {
-      return problem("altered", current, "its contents do not match its hash");
+    const { seq, prevHash, sealedAt } = current.event;
+    if ((await chainHash(current.event, { seq, prevHash, sealedAt })) !== current.event.hash) {
+      return this.#firstInFile(problem("altered", current, "its contents do not match its hash"));
     }
 
     const previous = this.#previous;
-    this.#previous = current;
-    this.#events += 1;
-    this.#first ??= seq;
-
     if (previous === null) {
+      this.#accept(current);
       if (seq === 1 && prevHash !== GENESIS_HASH) {
         return problem("altered", current, "the first event does not start the chain");
       }
       return null;
     }
-    return this.#checkLink(previous, current);
+    return this.#follow(previous, current);
   }
 
-  /** The stretch checked so far; a break found on the last line is judged here. */
+  /** The stretch checked so far; what was left to judge at the last line is judged here. */
   finish(): { problem: ChainProblem | null; summary: ChainSummary } {
-    const summary = {
+    const summary: ChainSummary = {
       events: this.#events,
-      firstSeq: this.#first,
+      firstSeq: this.#first?.event.seq ?? null,
+      firstHash: this.#first?.event.hash ?? null,
       lastSeq: this.#previous?.event.seq ?? null,
       lastHash: this.#previous?.event.hash ?? null,
+      missing: { count: this.#missing.count, ranges: [...this.#missing.ranges] },
     };
-    const pending = this.#pendingBreak;
-    if (!pending) return { problem: null, summary };
-    return {
-      problem: problem(
-        "altered",
-        pending.before,
-        `the event after it (seq ${pending.after.event.seq}) records a different hash for it; ` +
-          "one of the two was altered",
-      ),
-      summary,
-    };
+    const pending = this.#stepBack ? this.#judgeStepBack(null) : this.#judgeBreak(null);
+    const found = pending ? this.#firstInFile(pending) : this.#takeGap();
+    return { problem: found, summary };
   }
 
-  #checkLink(previous: Seen, current: Seen): ChainProblem | null {
-    const expected = previous.event.seq + 1;
-    const { seq } = current.event;
+  #accept(current: Seen): void {
+    this.#beforePrevious = this.#previous;
+    this.#previous = current;
+    this.#first ??= current;
+    this.#events += 1;
+    this.#seen.add(current.event.seq, current.line);
+  }
 
-    if (seq === previous.event.seq) {
-      return problem(
-        "duplicated",
-        current,
-        `it appears twice, at lines ${previous.line} and ${current.line}`,
-      );
+  #follow(previous: Seen, current: Seen): ChainProblem | null {
+    const { seq } = current.event;
+    if (seq <= previous.event.seq) return this.#stepBackTo(previous, current);
+
+    if (seq > previous.event.seq + 1) {
+      const gap = this.#skip(previous, current);
+      if (gap) return gap;
+    } else if (current.event.prevHash !== previous.event.hash) {
+      this.#break = { before: previous, after: current };
     }
-    if (seq < expected) {
-      return problem("reordered", current, `it appears after seq ${previous.event.seq}`);
-    }
-    if (seq > expected) {
-      if (this.#allowGaps) return null;
-      const elsewhere = this.#positions.get(expected);
-      if (elsewhere !== undefined) {
-        return {
-          kind: "reordered",
-          line: elsewhere,
-          seq: expected,
-          eventId: null,
-          message: `event seq ${expected} is out of place: it should follow line ${previous.line}`,
-        };
-      }
-      const count = seq - expected;
-      return {
-        kind: "removed",
-        line: current.line,
-        seq: expected,
-        eventId: null,
-        message:
-          count === 1
-            ? `event seq ${expected} was removed (its hash was ${current.event.prevHash})`
-            : `events seq ${expected} to ${seq - 1} were removed`,
-      };
-    }
-    if (current.event.prevHash !== previous.event.hash) {
-      this.#pendingBreak = { before: previous, after: current };
-    }
+    this.#accept(current);
     return null;
   }
 
-  #judgePendingBreak(next: Seen): ChainProblem | null {
-    const pending = this.#pendingBreak;
+  /** A position met before is a duplicate; any other step back is judged on the next line. */
+  #stepBackTo(previous: Seen, current: Seen): ChainProblem | null {
+    const earlier = this.#seen.lineOf(current.event.seq);
+    if (earlier !== null) {
+      const where = `it appears twice, at lines ${earlier} and ${current.line}`;
+      return this.#firstInFile(problem("duplicated", current, where));
+    }
+    this.#stepBack = { before: this.#beforePrevious, ahead: previous, behind: current };
+    return null;
+  }
+
+  /** Records skipped positions; in a contiguous file, a second gap reports the first. */
+  #skip(previous: Seen, current: Seen): ChainProblem | null {
+    const from = previous.event.seq + 1;
+    const to = current.event.seq - 1;
+    this.#missing.count += to - from + 1;
+    if (this.#missing.ranges.length < LISTED_GAPS) this.#missing.ranges.push({ from, to });
+    if (this.#allowGaps) return null;
+
+    if (this.#gap) return this.#takeGap();
+    this.#gap = { from, to, after: current, before: previous };
+    return null;
+  }
+
+  /**
+   * Which of two events out of order moved. `ahead` jumped forward when leaving it out puts the
+   * rest in order: the event before it precedes `behind`, and the next one comes between the
+   * two. Otherwise `behind` is out of place; when both readings fit (two neighbours swapped),
+   * that is the one named too.
+   */
+  #judgeStepBack(nextSeq: number | null): ChainProblem {
+    const { before, ahead, behind } = this.#stepBack as StepBack;
+    this.#stepBack = null;
+
+    const aheadMoved =
+      (before === null || before.event.seq < behind.event.seq) &&
+      nextSeq !== null &&
+      nextSeq > behind.event.seq &&
+      nextSeq < ahead.event.seq;
+    const moved = aheadMoved ? ahead : behind;
+    const gap = this.#gap;
+    if (
+      gap &&
+      (moved === gap.after || (moved.event.seq >= gap.from && moved.event.seq <= gap.to))
+    ) {
+      // The gap was where this event belongs (or made room for it): no event was removed.
+      this.#gap = null;
+    }
+    const where = aheadMoved
+      ? `before seq ${behind.event.seq} (line ${behind.line})`
+      : `after seq ${ahead.event.seq} (line ${ahead.line})`;
+    return problem("reordered", moved, `it is out of place at line ${moved.line}, ${where}`);
+  }
+
+  #judgeBreak(next: Seen | null): ChainProblem | null {
+    const pending = this.#break;
     if (!pending) return null;
-    this.#pendingBreak = null;
+    this.#break = null;
 
     const { before, after } = pending;
+    if (next === null) {
+      return problem(
+        "altered",
+        before,
+        `the event after it (seq ${after.event.seq}) records a different hash for it; ` +
+          "one of the two was altered",
+      );
+    }
     const nextFollows = next.event.seq === after.event.seq + 1;
     if (nextFollows && next.event.prevHash !== after.event.hash) {
-      return problem("altered", after, `its predecessor link was rewritten`);
+      return problem("altered", after, "its predecessor link was rewritten");
     }
     return problem(
       "altered",
@@ -179,31 +253,90 @@ export class ChainVerifier {
       `the event after it (seq ${after.event.seq}) records a different hash for it`,
     );
   }
+
+  /** Problems are reported in file order: a gap still open comes before `found`. */
+  #firstInFile(found: ChainProblem): ChainProblem {
+    return this.#takeGap() ?? found;
+  }
+
+  /** The open gap, whose event never turned up, as a removal. */
+  #takeGap(): ChainProblem | null {
+    const gap = this.#gap;
+    if (!gap) return null;
+    this.#gap = null;
+
+    const { from, to, after, before } = gap;
+    const between = `between line ${before.line} (seq ${before.event.seq}) and line ${after.line}`;
+    return {
+      kind: "removed",
+      line: after.line,
+      seq: from,
+      eventId: null,
+      message:
+        from === to
+          ? `event seq ${from} was removed (its hash was ${after.event.prevHash}), ${between}`
+          : `events seq ${from} to ${to} were removed, ${between}`,
+    };
+  }
+
+  #malformed(line: number, error: string, event: SealedAuditEvent | undefined): ChainProblem {
+    if (event) {
+      const message = `event seq ${event.seq} (${event.id}) is ${error}`;
+      return { kind: "malformed", line, seq: event.seq, eventId: event.id, message };
+    }
+    const last = this.#previous;
+    const where = last
+      ? `the last good event before it is seq ${last.event.seq} (${last.event.id}), ` +
+        `on line ${last.line}`
+      : "no event comes before it";
+    return { kind: "malformed", line, seq: null, eventId: null, message: `${error}; ${where}` };
+  }
 }
+
+type Parsed =
+  | { event: SealedAuditEvent; error?: undefined }
+  | { event?: SealedAuditEvent; error: string };
 
 /**
  * The event a line holds, or why it holds none. A line must be exactly what the export wrote:
- * the fields the chain covers and no others, each once, in the export's own serialization.
- * Otherwise a reader (or grep) could see a value the hash never covered, such as the first of
- * two `actor` keys, of which JSON parsing keeps only the last.
+ * the fields the chain covers and no others, each once, in the export's order and its own
+ * serialization. Otherwise a reader (or grep) could see a value the hash never covered, such as
+ * the first of two `actor` keys, of which JSON parsing keeps only the last. When the line holds
+ * a well-formed event in another form, the event is returned with the error, to name it.
  */
-function parseEvent(text: string): SealedAuditEvent | string {
+function parseEvent(text: string): Parsed {
   const line = text.endsWith("\r") ? text.slice(0, -1) : text;
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    return "not JSON";
+    return { error: "not JSON (a line of something else, or one cut short)" };
   }
   const parsed = exportedEventSchema.safeParse(value);
-  if (!parsed.success) return "not an audit event with exactly the exported fields";
-  if (JSON.stringify(value) !== line) {
-    return "not as exported: a field repeated, or the line reformatted";
-  }
-  return parsed.data;
+  if (!parsed.success) return { error: "not an audit event with exactly the exported fields" };
+
+  const event = parsed.data;
+  if (inExportedOrder(value as Record<string, unknown>) === line) return { event };
+  const reordered = JSON.stringify(value) === line;
+  const error = reordered
+    ? "not as exported: its fields are not in the exported order"
+    : "not as exported: a field repeated, or the line reformatted";
+  return { event, error };
 }
 
 const exportedEventSchema = sealedAuditEventSchema.strict();
+
+/**
+ * The export writes each D1 row as it comes, in the table's column order, which is the order of
+ * the event schema's fields (then seq, prevHash, hash, sealedAt); the export tests hold the two
+ * together by verifying real exports.
+ */
+const EXPORTED_ORDER = Object.keys(sealedAuditEventSchema.shape);
+
+/** `value` serialized with its top-level fields in the export's order (nested ones as given). */
+function inExportedOrder(value: Record<string, unknown>): string {
+  return JSON.stringify(Object.fromEntries(EXPORTED_ORDER.map((key) => [key, value[key]])));
+}
 
 function problem(kind: ProblemKind, seen: Seen, message: string): ChainProblem {
   return {

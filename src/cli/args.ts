@@ -15,7 +15,7 @@ import type {
 } from "../client/index.ts";
 import { API_KEY_SCOPES, SENSITIVITY_CLASSES, type SensitivityClass } from "../client/index.ts";
 import type { AuditExportArgs, AuditVerifyArgs } from "./audit-commands.ts";
-import { parseAuditExport } from "./audit-options.ts";
+import { parseAuditExport, parseAuditList, parseAuditVerify } from "./audit-options.ts";
 import { parseBundle } from "./bundle-options.ts";
 import {
   COMMON,
@@ -242,32 +242,14 @@ function toInvocation(
       return { command, json, linkId: operand };
     case "versions":
       return { command, json, name: operand };
-    case "audit list": {
-      const limit = text("limit");
-      const query: AuditQuery = {
-        linkId: text("link"),
-        versionId: text("version"),
-        action: text("action"),
-        outcome: text("outcome"),
-        from: text("from"),
-        to: text("to"),
-        cursor: text("cursor"),
-        limit: limit === undefined ? undefined : parsePositiveInteger("--limit", limit),
-      };
-      return { command, json, query };
-    }
+    case "audit list":
+      return { command, json, query: parseAuditList(values) };
     case "audit head":
       return { command, json };
     case "audit export":
       return { command, json, ...parseAuditExport(values) };
     case "audit verify":
-      return {
-        command,
-        json,
-        file: operand,
-        allowGaps: values["allow-gaps"] === true,
-        head: values.head === true,
-      };
+      return { command, json, ...parseAuditVerify(operand, values) };
     case "keys create": {
       const name = text("name");
       if (!name) throw new UsageError("keys create needs --name NAME.", command);

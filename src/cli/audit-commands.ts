@@ -2,38 +2,50 @@
  * `portcullis audit …`: list events, show the chain's head, export the chain to a file, and
  * verify an exported file against the chain's hashes.
  *
- * Verification runs offline on the file alone (the hashes are in it); `--head` also compares the
- * file's last event with the gateway's current head. An export is written to FILE.partial and
- * renamed when complete, so a file named FILE is never a half-written export.
+ * Verification runs offline on the file alone (the hashes are in it), reading it once, so a pipe
+ * or standard input can be verified; `--head` also compares the file's ends with the gateway's
+ * chain (./audit-gateway.ts). An export is written to FILE.partial and renamed when complete, so
+ * a file named FILE is never a half-written export, and an existing FILE is kept unless --force.
  */
 import { createReadStream } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import { lstat, open, rename, rm } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { type ChainProblem, ChainVerifier, positionOf } from "../audit/verify.ts";
+import type { Readable } from "node:stream";
+import {
+  type ChainProblem,
+  type ChainSummary,
+  ChainVerifier,
+  type MissingPositions,
+} from "../audit/verify.ts";
 import type {
   AuditEvent,
   AuditExportQuery,
   AuditQuery,
   PortcullisClient,
 } from "../client/index.ts";
+import { ChainBrokenError } from "./audit-errors.ts";
+import { compareWithGateway, describeComparison, type GatewayVerdict } from "./audit-gateway.ts";
 import type { ProgressSink } from "./commands.ts";
 import { formatFields, formatTable } from "./format.ts";
 import { LocalFileError, type Outcome } from "./outcome.ts";
 
+export { ChainBrokenError };
+
 export interface AuditExportArgs {
   out: string;
+  /** Replace `out` when it exists; without it an existing file is refused. */
+  force: boolean;
   query: AuditExportQuery;
 }
 
 export interface AuditVerifyArgs {
+  /** The export to check; `-` for standard input. */
   file: string;
   allowGaps: boolean;
+  /** Compare the file's ends with the gateway's chain. */
   head: boolean;
-}
-
-/** The file's chain is broken: exit status 3, naming the first bad event. */
-export class ChainBrokenError extends Error {
-  readonly code = "chain_broken";
+  /** Fail unless the file begins where the gateway's chain does (implies head). */
+  fromStart: boolean;
 }
 
 export async function listAudit(client: PortcullisClient, query: AuditQuery): Promise<Outcome> {
@@ -83,6 +95,8 @@ export async function exportAudit(
   args: AuditExportArgs,
   progress: ProgressSink,
 ): Promise<Outcome> {
+  // Checked before the request, so nothing is fetched only to be refused.
+  if (!args.force) await refuseExisting(args.out);
   const exported = await client.exportAudit(args.query);
   const partial = `${args.out}.partial`;
   const file = await open(partial, "w").catch((error: unknown) => {
@@ -106,6 +120,8 @@ export async function exportAudit(
       }
     }
     await file.close();
+    // Again at the end: a long export must not replace a file that appeared meanwhile.
+    if (!args.force) await refuseExisting(args.out);
     await rename(partial, args.out);
   } catch (error) {
     await file.close().catch(() => undefined);
@@ -121,133 +137,136 @@ export async function exportAudit(
   const range = exported.range
     ? `${scanned} ${exported.range.first}-${exported.range.last}`
     : "empty";
-  const result = { file: args.out, events: count, bytes, chain: exported.chain, range };
+  const result = {
+    file: args.out,
+    events: count,
+    bytes,
+    chain: exported.chain,
+    first: exported.range?.first ?? null,
+    last: exported.range?.last ?? null,
+  };
   return {
     json: result,
     text: `Exported ${plural(count, "event")} (${range}, ${exported.chain}) to ${args.out}.`,
   };
 }
 
-export async function verifyAuditFile(
-  args: AuditVerifyArgs,
-  client: PortcullisClient | null,
-): Promise<Outcome> {
-  // Pass one: where each position is, so a missing one can be told from one out of place.
-  const positions = new Map<number, number>();
-  let firstLine: string | null = null;
-  await eachLine(args.file, (line, number) => {
-    firstLine ??= line;
-    const seq = positionOf(line);
-    if (seq !== null && !positions.has(seq)) positions.set(seq, number);
-    return Promise.resolve(false);
-  });
-  if (firstLine === null) {
-    const empty = { intact: true, events: 0, firstSeq: null, lastSeq: null, lastHash: null };
-    return {
-      json: empty,
-      text: `empty: ${args.file} holds no events, so there is nothing to check`,
-    };
-  }
-  if (!looksLikeJson(firstLine)) {
+/** An export is kept evidence: an existing file is replaced only when --force says so. */
+async function refuseExisting(path: string): Promise<void> {
+  const exists = await lstat(path).then(
+    () => true,
+    () => false,
+  );
+  if (exists) {
     throw new LocalFileError(
-      "not_an_export",
-      `${args.file} is not an NDJSON audit export (its first line is not JSON); ` +
-        "export with --format ndjson to verify.",
+      "file_exists",
+      `${path} already exists; choose another --out, or add --force to replace it.`,
     );
-  }
-
-  const verifier = new ChainVerifier(positions, { allowGaps: args.allowGaps });
-  let found: ChainProblem | null = null;
-  const hashes = new Map<number, string>();
-  await eachLine(args.file, async (line, number) => {
-    found = await verifier.add(number, line);
-    return found !== null;
-  });
-  const finished = verifier.finish();
-  const problem = found ?? finished.problem;
-  if (problem) throw new ChainBrokenError(`${args.file} line ${problem.line}: ${problem.message}`);
-
-  const { summary } = finished;
-  let gatewayNote = "";
-  if (args.head && client) {
-    await eachLine(args.file, (line) => {
-      const event = JSON.parse(line) as { seq: number; hash: string };
-      if (event.seq === summary.firstSeq || event.seq === summary.lastSeq) {
-        hashes.set(event.seq, event.hash);
-      }
-      return Promise.resolve(false);
-    });
-    gatewayNote = await compareWithGateway(client, hashes);
-  }
-
-  const count = plural(summary.events, "event");
-  const text =
-    `intact: ${count}, seq ${summary.firstSeq}-${summary.lastSeq}, ` +
-    `last hash ${summary.lastHash}${gatewayNote}`;
-  return { json: { intact: true, ...summary, gateway: gatewayNote.trim() || null }, text };
-}
-
-function looksLikeJson(line: string): boolean {
-  try {
-    return typeof JSON.parse(line) === "object";
-  } catch {
-    return false;
   }
 }
 
 /**
- * Compares the file's first and last events with the gateway's events at the same positions, so
- * a file rewritten from some point on, or cut short, or another tenant's, is told apart from the
- * tenant's chain; offline, a consistent rewrite cannot be.
+ * Verifies an NDJSON export in one pass over `args.file` (or `stdin` for `-`), then, with
+ * `--head`, compares its ends with the gateway's chain.
  */
-async function compareWithGateway(
-  client: PortcullisClient,
-  fileHashes: ReadonlyMap<number, string>,
-): Promise<string> {
-  const { head, anchor } = await client.auditHead();
-  const positions = [...fileHashes.keys()].sort((a, b) => a - b);
-  const last = positions.at(-1) ?? 0;
-  if (!head || head.seq < last) {
-    throw new ChainBrokenError(
-      `the file goes to seq ${last}, beyond the gateway's head (${head?.seq ?? "none"}).`,
+export async function verifyAuditFile(
+  args: AuditVerifyArgs,
+  client: PortcullisClient | null,
+  stdin: Readable = process.stdin,
+): Promise<Outcome> {
+  const name = args.file === "-" ? "standard input" : args.file;
+  const summary = await checkChain(args, stdin, name);
+
+  const verdict =
+    args.head && client ? await compareWithGateway(client, endsOf(summary), args.fromStart) : null;
+  return verifyOutcome(name, summary, verdict);
+}
+
+async function checkChain(
+  args: AuditVerifyArgs,
+  stdin: Readable,
+  name: string,
+): Promise<ChainSummary> {
+  const verifier = new ChainVerifier({ allowGaps: args.allowGaps });
+  let found = null as ChainProblem | null;
+  let first = true;
+  const input = args.file === "-" ? stdin : createReadStream(args.file, { encoding: "utf8" });
+  await eachLine(input, name, async (line, number) => {
+    if (first) refuseNonExport(line, name);
+    first = false;
+    found = await verifier.add(number, line);
+    return found !== null;
+  });
+
+  const finished = verifier.finish();
+  const problem = found ?? finished.problem;
+  if (problem) throw new ChainBrokenError(`${name} line ${problem.line}: ${problem.message}`);
+  return finished.summary;
+}
+
+/** An export's lines are JSON objects; a first line that is anything else is no export. */
+function refuseNonExport(line: string, name: string): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    value = undefined;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new LocalFileError(
+      "not_an_export",
+      `${name} is not an NDJSON audit export (its first line is not a JSON object); ` +
+        "export with --format ndjson to verify.",
     );
   }
+}
 
-  let compared = 0;
-  for (const seq of positions) {
-    const page = await client.audit({ seq, limit: 1 });
-    const theirs = page.events[0];
-    if (!theirs) {
-      // Pruned by audit retention since the export: nothing left to compare it with.
-      if (anchor && seq <= anchor.seq) continue;
-      throw new ChainBrokenError(`the gateway holds no event at seq ${seq}.`);
-    }
-    if (theirs.hash !== fileHashes.get(seq)) {
-      throw new ChainBrokenError(
-        `event seq ${seq} differs from the gateway's (another tenant's file, or rewritten).`,
-      );
-    }
-    compared += 1;
+function endsOf(summary: ChainSummary) {
+  const { firstSeq, firstHash, lastSeq, lastHash } = summary;
+  if (firstSeq === null || firstHash === null || lastSeq === null || lastHash === null) {
+    return null;
   }
-  const distance = head.seq - last;
-  const where =
-    distance === 0
-      ? "the file ends at the gateway's head"
-      : `the gateway's head is ${distance} further`;
-  const verdict =
-    compared === 0 ? "no event left to compare at the gateway" : "matches the gateway";
-  return `; ${verdict}, ${where}`;
+  return { firstSeq, firstHash, lastSeq, lastHash };
+}
+
+function verifyOutcome(
+  name: string,
+  summary: ChainSummary,
+  verdict: GatewayVerdict | null,
+): Outcome {
+  const json = { intact: true, ...summary, gateway: verdict?.gateway ?? null };
+  const notes = verdict?.notes ?? [];
+  if (summary.events === 0) {
+    const text = `empty: ${name} holds no events, so there is nothing to check`;
+    return { json, text: [text, ...notes].join("\n") };
+  }
+
+  const missing = summary.missing.count > 0 ? ` (${describeMissing(summary.missing)})` : "";
+  const gateway = verdict ? `; ${describeComparison(verdict.gateway)}` : "";
+  const text =
+    `intact: ${plural(summary.events, "event")}, seq ${summary.firstSeq}-${summary.lastSeq}` +
+    `${missing}, last hash ${summary.lastHash}${gateway}`;
+  return { json, text: [text, ...notes].join("\n") };
+}
+
+/** "3 positions missing: 5, 9-10", the first few stretches listed. */
+function describeMissing(missing: MissingPositions): string {
+  const listed = missing.ranges.map(({ from, to }) => (from === to ? `${from}` : `${from}-${to}`));
+  const listedCount = missing.ranges.reduce((sum, { from, to }) => sum + to - from + 1, 0);
+  const more = listedCount < missing.count ? ", …" : "";
+  const positions = missing.count === 1 ? "1 position" : `${missing.count} positions`;
+  return `${positions} missing: ${listed.join(", ")}${more}`;
 }
 
 /** Calls `visit` with each non-empty line and its 1-based number until it returns true. */
 async function eachLine(
-  path: string,
+  input: Readable,
+  name: string,
   visit: (line: string, number: number) => Promise<boolean>,
 ): Promise<void> {
-  const input = createReadStream(path, { encoding: "utf8" });
   const failed = new Promise<never>((_, reject) => {
     input.once("error", (error) =>
-      reject(new LocalFileError("file_unreadable", `cannot read ${path}: ${error.message}`)),
+      reject(new LocalFileError("file_unreadable", `cannot read ${name}: ${error.message}`)),
     );
   });
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });

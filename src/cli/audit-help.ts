@@ -29,7 +29,8 @@ Options:
   --version ID              only events of this version
   --action A                e.g. link.issued, download.completed, download.denied
   --outcome O               allowed, denied, succeeded or failed
-  --from TIME, --to TIME    ISO 8601 bounds (from inclusive, to exclusive)
+  --from TIME, --to TIME    bounds (from inclusive, to exclusive): an ISO 8601 date-time
+                            with its zone (Z or +hh:mm), or a date meaning its 00:00 UTC
   --limit N                 1-500 events (default 50)
   --cursor C                continue from the cursor an earlier page printed
   --json                    print { "events": [...], "nextCursor": ... }`,
@@ -44,37 +45,52 @@ Options:
   --json                    print { "head", "anchor", "waiting" }`,
 
   "audit export": `Usage: portcullis audit export --out FILE [--since TIME] [--until TIME]
-                              [--format ndjson|csv] [filters]
+                              [--format ndjson|csv] [--force] [filters]
 
 Streams the audit chain, oldest first, into FILE (through FILE.partial, renamed when complete),
 showing progress on a terminal. The range is by sealing time, which follows the chain's order.
 NDJSON lines are the events exactly as sealed, for audit verify; CSV is for spreadsheets.
+An existing FILE is kept evidence: the export refuses it (exit 2) unless --force is given.
 
 Options:
   --out FILE                where to write the export (required)
+  --force                   replace FILE if it exists
   --format F                ndjson (default) or csv
-  --since TIME              first sealing time included (ISO 8601, or a date: its 00:00 UTC)
-  --until TIME              sealing time the export stops before
+  --since TIME              first sealing time included: an ISO 8601 date-time with its zone
+                            (Z or +hh:mm), or a date meaning its 00:00 UTC
+  --until TIME              sealing time the export stops before (same forms)
   --link ID, --version ID, --action A, --outcome O
                             only matching events; the export then has gaps, and verifying it
                             needs --allow-gaps
-  --json                    print { "file", "events", "bytes", "chain", "range" }`,
+  --json                    print { "file", "events", "bytes", "chain", "first", "last" }:
+                            first and last are the positions the range covers (null if none)`,
 
-  "audit verify": `Usage: portcullis audit verify FILE [--allow-gaps] [--head]
+  "audit verify": `Usage: portcullis audit verify FILE [--allow-gaps] [--head] [--from-start]
 
-Checks an NDJSON export offline: every line must be an event exactly as exported, match its hash
-and follow the event before it. Prints one line when the stretch is intact (an empty file is
-intact: nothing to check); otherwise exits with status 3, naming the first event that was
-altered, removed, duplicated or reordered, and its line. A file that is not NDJSON exits 2.
+Checks an NDJSON export offline, reading it once (FILE may be a pipe; - reads standard input):
+every line must be an event exactly as exported (fields, their order and spacing), match its
+hash and follow the event before it. Prints one line when the stretch is intact (an empty file
+is intact: nothing to check); otherwise exits with status 3, naming the first event that was
+altered, removed, duplicated or reordered, and its line; a line that is not an event names the
+last good event before it. A file whose first line is not a JSON object (not NDJSON) exits 2.
 
 Offline, a file rewritten consistently from some point on (every later hash recomputed), or cut
 short at either end, cannot be told from the real chain: use --head, and keep heads you fetch.
 
 Options:
   --allow-gaps              for filtered exports: check each event and the links between
-                            consecutive positions only
+                            consecutive positions only; the summary counts the positions
+                            missing and lists the first few
   --head                    also compare the file's first and last events with the gateway's
                             events at those positions (needs credentials): another tenant's
-                            file, or a rewritten one, fails
-  --json                    print { "intact", "events", "firstSeq", "lastSeq", "lastHash" }`,
+                            file, or a rewritten one, fails. Notes say how many of the
+                            gateway's events lie before or after the file (not a failure:
+                            exports made with --since start mid-chain)
+  --from-start              fail (exit 3) unless the file begins where the gateway's chain
+                            does: seq 1, or the first position kept after retention pruning;
+                            catches an export cut short at its start. Implies --head
+  --json                    print { "intact", "events", "firstSeq", "firstHash", "lastSeq",
+                            "lastHash", "missing": { "count", "ranges" }, "gateway" }; with
+                            --head, gateway is { "headSeq", "startSeq", "eventsHeld",
+                            "compared", "matches", "eventsBefore", "eventsAfter" }`,
 } as const;

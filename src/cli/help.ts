@@ -34,6 +34,9 @@ ${AUDIT_OVERVIEW_LINES}
                             deactivate a subject, revoking every link bound to it
 ${WEBHOOK_OVERVIEW_LINES}
 
+Without a command:
+  -V, --version             print the CLI's version
+
 Every command takes:
   --json                    on success, print exactly one JSON document on stdout, for scripts
   -h, --help                show the command's help (also: portcullis help <command>)

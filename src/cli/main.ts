@@ -6,6 +6,8 @@
  * The API key in use is never printed, nor a URL's user name or password; a key made by
  * `keys create` is printed that once, since the answer is its only copy.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import {
   type FetchLike,
@@ -72,6 +74,11 @@ function askOnTerminal(question: string): Promise<string | null> {
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let credentials: Credentials | undefined;
   try {
+    // Only first, like --help: `portcullis audit --version` is no question about the CLI.
+    if (argv[0] === "--version" || argv[0] === "-V") {
+      io.stdout.write(`${packageVersion()}\n`);
+      return EXIT_OK;
+    }
     const invocation = parseCommandLine(argv);
     if (invocation.command === "help") {
       io.stdout.write(`${helpText(invocation.topic)}\n`);
@@ -104,6 +111,12 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     io.stderr.write(`error ${code}: ${line}\n`);
     return status;
   }
+}
+
+/** The version in the package.json the CLI runs from, two levels above this file. */
+function packageVersion(): string {
+  const manifest = join(import.meta.dirname, "..", "..", "package.json");
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
 }
 
 function describeFailure(

@@ -247,6 +247,18 @@ describe("verifying an export", () => {
     });
   });
 
+  it("a line whose fields are reordered fails as malformed, naming the event", async () => {
+    const { tenant } = await tenantWithHistory();
+    const lines = await exportLines(tenant);
+    const target = JSON.parse(lines[1] ?? "{}");
+    const { id, ...rest } = target;
+    lines[1] = JSON.stringify({ ...rest, id });
+
+    const { problem } = await verifyLines(lines);
+    expect(problem).toMatchObject({ kind: "malformed", line: 2, seq: target.seq, eventId: id });
+    expect(problem?.message).toContain("not in the exported order");
+  });
+
   it("a line that is not an audit event fails as malformed", async () => {
     const { tenant } = await tenantWithHistory();
     const lines = await exportLines(tenant);

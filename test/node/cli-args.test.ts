@@ -130,6 +130,7 @@ describe("parseCommandLine", () => {
       command: "audit export",
       json: false,
       out: "a.csv",
+      force: false,
       query: { format: "ndjson", since: "2026-12-01T00:00:00Z" },
     });
     expect(parseCommandLine(["audit", "verify", "a.ndjson", "--allow-gaps"])).toEqual({
@@ -138,6 +139,7 @@ describe("parseCommandLine", () => {
       file: "a.ndjson",
       allowGaps: true,
       head: false,
+      fromStart: false,
     });
   });
 
@@ -156,7 +158,10 @@ describe("parseCommandLine", () => {
     [["audit", "list", "extra"], "no operand"],
     [["audit", "export"], "--out FILE"],
     [["audit", "export", "--out", "f", "--format", "xml"], "--format must be one of"],
-    [["audit", "export", "--out", "f", "--since", "last week"], "--since must be an ISO 8601"],
+    [
+      ["audit", "export", "--out", "f", "--since", "last week"],
+      '--since "last week" is not an ISO 8601',
+    ],
     [["audit", "verify"], "one FILE"],
     [["status", "lnk_x", "--bogus"], "Unknown option '--bogus'."],
     [["link", "ver_x", "--ttl"], "argument missing"],

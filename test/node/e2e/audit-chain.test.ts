@@ -117,7 +117,7 @@ describe("portcullis audit export and verify", () => {
 
     const result = await verify(file);
     expect(result.status).toBe(3);
-    expect(result.stderr).toContain(`event seq ${moved.seq} is out of place`);
+    expect(result.stderr).toContain(`event seq ${moved.seq} (${moved.id}) was reordered`);
   });
 
   it("compares the export's last event with the gateway's head when asked", async () => {
@@ -131,6 +131,39 @@ describe("portcullis audit export and verify", () => {
     const result = await verify(exported, ["--head"]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/matches the gateway, (the file ends at|the gateway's head is)/);
+  });
+
+  it("--head notes an export cut short at its start; --from-start fails it", async () => {
+    const file = await tampered("cut.ndjson", (copy) => copy.splice(0, 1));
+
+    const noted = await verify(file, ["--head"]);
+    expect(noted.status, noted.stderr).toBe(0);
+    expect(noted.stdout).toContain("note: the file starts at seq 2");
+    expect(noted.stdout).toContain("1 event before it is not in the file");
+
+    const failed = await verify(file, ["--from-start"]);
+    expect(failed.status).toBe(3);
+    expect(failed.stderr).toContain("the file starts at seq 2, but the gateway's chain starts");
+    expect((await verify(exported, ["--from-start"])).status).toBe(0);
+  });
+
+  it("--head --json reports the comparison as data", async () => {
+    const result = await portcullisJson<{ gateway: Record<string, unknown> }>(gateway, [
+      "audit",
+      "verify",
+      exported,
+      "--head",
+    ]);
+    const last = JSON.parse(lines.at(-1) ?? "") as Event;
+    expect(result.gateway).toMatchObject({ startSeq: 1, compared: 2, matches: true });
+    expect(result.gateway.headSeq).toBe(last.seq + (result.gateway.eventsAfter as number));
+  });
+
+  it("export refuses to replace an existing file unless --force", async () => {
+    const refused = await portcullis(gateway, ["audit", "export", "--out", exported]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain("error file_exists:");
+    expect(await readFile(exported, "utf8")).toBe(`${lines.join("\n")}\n`);
   });
 
   it("exports CSV with a header for spreadsheets", async () => {

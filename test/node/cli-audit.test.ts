@@ -1,0 +1,321 @@
+/**
+ * `portcullis audit …` on the command line, against files made in the test and a gateway that
+ * answers as the server would: verify reads its input once (a pipe, or - for standard input),
+ * --head and --from-start judge where the file starts, outputs under --json are data, dates and
+ * limits are checked before anything is sent, and an export never replaces a file unasked.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { ChainBrokenError, verifyAuditFile } from "../../src/cli/audit-commands.ts";
+import { cli, fakeFetch, json, usageErrorOf } from "./fixtures.ts";
+import { chainLines, eventOf, writeLines } from "./support/audit-lines.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const CLI = join(ROOT, "bin", "portcullis.js");
+
+let dir: string;
+let chain: string[];
+let tampered: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "portcullis-audit-cli-"));
+  chain = await chainLines(12);
+  const edited = [...chain];
+  edited[3] = (edited[3] ?? "").replace('"country":"DE"', '"country":"FR"');
+  tampered = await writeLines(dir, "tampered.ndjson", edited);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * Runs the real `portcullis` executable. With `pipeFrom`, `cat FILE |` feeds its standard input
+ * through a shell pipe, as people do; Node's own child pipes are sockets, which /dev/stdin
+ * cannot open. With `input`, that text is written to its standard input.
+ */
+const PIPED = 'file=$1 node=$2 cli=$3; shift 3; cat "$file" | "$node" "$cli" "$@"';
+
+function portcullisProcess(args: string[], feed: { pipeFrom?: string; input?: string }) {
+  // No credentials: verifying offline needs none.
+  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: dir };
+  const [command, argv] = feed.pipeFrom
+    ? ["/bin/sh", ["-c", PIPED, "sh", feed.pipeFrom, process.execPath, CLI]]
+    : [process.execPath, [CLI]];
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      const child = spawn(command, [...argv, ...args], {
+        cwd: dir,
+        env: childEnv as NodeJS.ProcessEnv,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.once("error", reject);
+      child.once("close", (status) => resolve({ status, stdout, stderr }));
+      child.stdin.end(feed.input ?? "");
+    },
+  );
+}
+
+/**
+ * A gateway holding `events` (their lines) from `anchor + 1` on: GET /v1/audit/head, and
+ * GET /v1/audit?seq=N answering the event at N.
+ */
+function chainGateway(events: readonly string[], anchor: { seq: number; hash: string } | null) {
+  return fakeFetch((request) => {
+    const url = new URL(request.url);
+    if (url.pathname === "/v1/audit/head") {
+      const last = events.at(-1);
+      const head = last
+        ? { seq: eventOf(last).seq, hash: eventOf(last).hash, sealedAt: "2026-12-01T00:00:00Z" }
+        : null;
+      const pruned = anchor ? { ...anchor, prunedAt: "2026-12-01T00:00:00Z" } : null;
+      return json(200, { head, anchor: pruned, waiting: 0 });
+    }
+    if (url.pathname === "/v1/audit") {
+      const seq = Number(url.searchParams.get("seq"));
+      const found = events.map(eventOf).filter((event) => event.seq === seq);
+      const asApi = found.map((event) => ({
+        ...event,
+        occurredAt: new Date(event.occurredAt).toISOString(),
+      }));
+      return json(200, { events: asApi, nextCursor: null });
+    }
+    return json(404, { code: "not_found", detail: "no such route" });
+  });
+}
+
+describe("audit verify reads its input once", () => {
+  it("a tampered export piped through /dev/stdin fails with exit 3", async () => {
+    const result = await portcullisProcess(["audit", "verify", "/dev/stdin"], {
+      pipeFrom: tampered,
+    });
+    expect(result.status).toBe(3);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(`event seq 4 (${eventOf(chain[3]).id}) was altered`);
+  });
+
+  it("- reads standard input, and an intact one counts every event it checked", async () => {
+    const input = `${chain.join("\n")}\n`;
+    const result = await portcullisProcess(["audit", "verify", "-"], { input });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^intact: 12 events, seq 1-12, last hash [0-9a-f]{64}\n$/);
+  });
+
+  it("a tampered stream that can be read only once is never called intact", async () => {
+    const input = Readable.from([await readFile(tampered, "utf8")]);
+    const args = { file: "-", allowGaps: false, head: false, fromStart: false };
+    await expect(verifyAuditFile(args, null, input)).rejects.toBeInstanceOf(ChainBrokenError);
+  });
+});
+
+describe("audit verify refuses what is not an NDJSON export, exit 2", () => {
+  it.each(["null", "[1,2]", "42", '"x"', "hello"])("a first line of %s", async (first) => {
+    const file = await writeLines(dir, "not-an-export.ndjson", [first, ...chain]);
+    const result = await cli(["audit", "verify", file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error not_an_export: .* is not an NDJSON audit export/);
+  });
+
+  it("a garbage line further on is a broken chain (exit 3), naming the event before", async () => {
+    const file = await writeLines(dir, "garbage.ndjson", [...chain.slice(0, 5), "hello"]);
+    const result = await cli(["audit", "verify", file]);
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain(`line 6: not JSON`);
+    expect(result.stderr).toContain(`seq 5 (${eventOf(chain[4]).id}), on line 5`);
+  });
+});
+
+describe("audit verify --head and --from-start", () => {
+  it("--head notes how many events precede a file that starts mid-chain, exit 0", async () => {
+    const cut = await writeLines(dir, "cut.ndjson", chain.slice(1));
+    const { fetch } = chainGateway(chain, null);
+    const result = await cli(["audit", "verify", cut, "--head"], fetch);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain("matches the gateway, the file ends at the gateway's head");
+    expect(result.stdout).toContain(
+      "note: the file starts at seq 2, after the start of the gateway's chain (seq 1): " +
+        "1 event before it is not in the file.",
+    );
+  });
+
+  it("--from-start fails a file cut short at its start, exit 3", async () => {
+    const cut = await writeLines(dir, "cut.ndjson", chain.slice(1));
+    const { fetch } = chainGateway(chain, null);
+    const result = await cli(["audit", "verify", cut, "--from-start"], fetch);
+    expect(result.status).toBe(3);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(
+      "error chain_broken: the file starts at seq 2, but the gateway's chain starts at seq 1",
+    );
+  });
+
+  it("--from-start accepts a file starting at the first position kept after pruning", async () => {
+    const anchor = { seq: 4, hash: eventOf(chain[3]).hash };
+    const kept = chain.slice(4);
+    const file = await writeLines(dir, "after-pruning.ndjson", kept);
+    const { fetch } = chainGateway(kept, anchor);
+    const result = await cli(["audit", "verify", file, "--from-start"], fetch);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain("note:");
+
+    const cut = await writeLines(dir, "after-pruning-cut.ndjson", kept.slice(1));
+    const failed = await cli(["audit", "verify", cut, "--from-start"], fetch);
+    expect(failed.status).toBe(3);
+    expect(failed.stderr).toContain("starts at seq 6, but the gateway's chain starts at seq 5");
+  });
+
+  it("an empty file: --head notes the gateway's events, --from-start fails", async () => {
+    const empty = await writeLines(dir, "empty.ndjson", []);
+    const { fetch } = chainGateway(chain, null);
+
+    const noted = await cli(["audit", "verify", empty, "--head"], fetch);
+    expect(noted.status, noted.stderr).toBe(0);
+    expect(noted.stdout).toContain("note: the gateway's chain holds 12 events (seq 1-12)");
+
+    const failed = await cli(["audit", "verify", empty, "--from-start"], fetch);
+    expect(failed.status).toBe(3);
+    expect(failed.stderr).toContain("the file holds no events, but the gateway's chain holds 12");
+  });
+
+  it("--head --json gives the comparison as data", async () => {
+    const short = await writeLines(dir, "short.ndjson", chain.slice(2, 9));
+    const { fetch } = chainGateway(chain, null);
+    const result = await cli(["audit", "verify", short, "--head", "--json"], fetch);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      intact: true,
+      events: 7,
+      firstSeq: 3,
+      lastSeq: 9,
+      missing: { count: 0, ranges: [] },
+      gateway: {
+        headSeq: 12,
+        startSeq: 1,
+        eventsHeld: 12,
+        compared: 2,
+        matches: true,
+        eventsBefore: 2,
+        eventsAfter: 3,
+      },
+    });
+  });
+});
+
+describe("audit verify --allow-gaps", () => {
+  it("says how many positions are missing and which", async () => {
+    const filtered = chain.filter((_, index) => index !== 4 && index !== 8);
+    const file = await writeLines(dir, "filtered.ndjson", filtered);
+    const result = await cli(["audit", "verify", file, "--allow-gaps"]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^intact: 10 events, seq 1-12 \(2 positions missing: 5, 9\),/);
+  });
+});
+
+describe("audit export", () => {
+  function exportGateway(body: string, range = "1-12") {
+    return fakeFetch(
+      () =>
+        new Response(body, {
+          status: 200,
+          headers: {
+            "Content-Type": "application/x-ndjson",
+            "Portcullis-Chain": "contiguous",
+            "Portcullis-Chain-Range": range,
+          },
+        }),
+    );
+  }
+
+  it("--json gives the range as numbers", async () => {
+    const { fetch } = exportGateway(`${chain.join("\n")}\n`);
+    const out = join(dir, "json-export.ndjson");
+    const result = await cli(["audit", "export", "--out", out, "--json"], fetch);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      file: out,
+      events: 12,
+      bytes: (await stat(out)).size,
+      chain: "contiguous",
+      first: 1,
+      last: 12,
+    });
+  });
+
+  it("refuses to replace an existing file (exit 2) unless --force, sending nothing", async () => {
+    const out = join(dir, "kept.ndjson");
+    await writeFile(out, "evidence\n");
+    const { fetch, sent } = exportGateway(`${chain.join("\n")}\n`);
+
+    const refused = await cli(["audit", "export", "--out", out], fetch);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^error file_exists: .*kept\.ndjson already exists; .*--force/);
+    expect(sent).toEqual([]);
+    expect(await readFile(out, "utf8")).toBe("evidence\n");
+
+    const forced = await cli(["audit", "export", "--out", out, "--force"], fetch);
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(await readFile(out, "utf8")).toBe(`${chain.join("\n")}\n`);
+    await expect(stat(`${out}.partial`)).rejects.toThrow();
+  });
+});
+
+describe("audit date and limit options", () => {
+  it("every time option takes a date, meaning its 00:00 UTC", () => {
+    expect(parseCommandLine(["audit", "--from", "2026-12-01"])).toMatchObject({
+      query: { from: "2026-12-01T00:00:00Z" },
+    });
+    const exported = parseCommandLine(["audit", "export", "--out", "f", "--until", "2026-12-02"]);
+    expect(exported).toMatchObject({ query: { until: "2026-12-02T00:00:00Z" } });
+  });
+
+  it("a date-time with an offset is sent in UTC", () => {
+    const argv = ["audit", "list", "--to", "2026-12-04T10:13:05.250+01:00"];
+    expect(parseCommandLine(argv)).toMatchObject({ query: { to: "2026-12-04T09:13:05.250Z" } });
+  });
+
+  it.each([
+    [["audit", "--from", "yesterday"], '--from "yesterday" is not an ISO 8601 time'],
+    [["audit", "--to", "2026-02-30"], '--to "2026-02-30" is not a real date'],
+    [["audit", "export", "--out", "f", "--since", "2026-12-04T10:13:05"], "a zone is required"],
+    [["audit", "export", "--out", "f", "--until", "2026-12-04 10:13Z"], "--until"],
+    [["audit", "--from", "2026-12-02", "--to", "2026-12-01"], "--to must come after --from"],
+    [["audit", "--limit", "1000"], '--limit "1000" is more than 500'],
+    [["audit", "--limit", "0"], "--limit"],
+  ])("refuses %j as a usage error", (argv, message) => {
+    expect(usageErrorOf(() => parseCommandLine(argv)).message).toContain(message);
+  });
+
+  it("the list sends a date normalised; a bad one is exit 2, with nothing sent", async () => {
+    const { fetch, sent } = fakeFetch(() => json(200, { events: [], nextCursor: null }));
+    const accepted = await cli(["audit", "--from", "2026-12-01", "--limit", "500"], fetch);
+    expect(accepted.status, accepted.stderr).toBe(0);
+    const query = new URL(sent[0]?.url ?? "").searchParams;
+    expect(query.get("from")).toBe("2026-12-01T00:00:00Z");
+    expect(query.get("limit")).toBe("500");
+
+    const refused = await cli(["audit", "--from", "yesterday"], fetch);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain("error usage: --from");
+    expect(sent).toHaveLength(1);
+  });
+});
+
+describe("portcullis --version", () => {
+  it.each(["--version", "-V"])("%s prints the package's version", async (flag) => {
+    const manifest = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
+    const result = await cli([flag]);
+    expect(result).toEqual({ status: 0, stdout: `${manifest.version}\n`, stderr: "" });
+  });
+});
