@@ -26,7 +26,7 @@ import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ChainVerifier, positionOf } from "../src/audit/verify.ts";
+import { ChainVerifier } from "../src/audit/verify.ts";
 import { PortcullisClient } from "../src/client/index.ts";
 import { type LocalGateway, residentBytes, startLocalGateway } from "./lib/local-gateway.ts";
 
@@ -252,9 +252,7 @@ async function auditExport(client: PortcullisClient): Promise<Row[]> {
   const seconds = (performance.now() - started) / 1000;
   const lines = text.split("\n").filter((line) => line.length > 0);
 
-  const positions = new Map<number, number>();
-  for (const [index, line] of lines.entries()) positions.set(positionOf(line) ?? -1, index + 1);
-  const verifier = new ChainVerifier(positions);
+  const verifier = new ChainVerifier();
   let problem = null;
   for (const [index, line] of lines.entries()) {
     problem = await verifier.add(index + 1, line);

@@ -13,7 +13,6 @@
  * links to the second, the first was altered; if not, the second was. A step back in position is
  * judged one event late too: the next position says which of the two events moved.
  */
-import { z } from "zod";
 import { chainHash, GENESIS_HASH } from "./chain.ts";
 import { type SealedAuditEvent, sealedAuditEventSchema } from "./events.ts";
 import { SeenPositions } from "./seen-positions.ts";
@@ -77,19 +76,6 @@ interface StepBack {
   behind: Seen;
 }
 
-/**
- * What an earlier two-pass verifier recorded of each line: its position, when the line parses.
- * @deprecated the verifier reads its input once and needs no positions.
- */
-export function positionOf(text: string): number | null {
-  try {
-    const parsed = z.object({ seq: z.number().int() }).safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data.seq : null;
-  } catch {
-    return null;
-  }
-}
-
 export class ChainVerifier {
   readonly #allowGaps: boolean;
   readonly #seen = new SeenPositions();
@@ -103,9 +89,7 @@ export class ChainVerifier {
   #gap: Gap | null = null;
   #stepBack: StepBack | null = null;
 
-  /** A map of positions, which callers of the two-pass verifier pass first, is ignored. */
-  constructor(...args: [VerifyOptions?] | [ReadonlyMap<number, number>, VerifyOptions?]) {
-    const options = args[0] instanceof Map ? args[1] : (args[0] as VerifyOptions | undefined);
+  constructor(options?: VerifyOptions) {
     this.#allowGaps = options?.allowGaps ?? false;
   }
 
