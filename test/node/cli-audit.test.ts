@@ -14,6 +14,7 @@ import { parseCommandLine } from "../../src/cli/args.ts";
 import { ChainBrokenError, verifyAuditFile } from "../../src/cli/audit-commands.ts";
 import { cli, fakeFetch, json, usageErrorOf } from "./fixtures.ts";
 import { chainLines, eventOf, writeLines } from "./support/audit-lines.ts";
+import { outputOf } from "./support/process-output.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const CLI = join(ROOT, "bin", "portcullis.js");
@@ -45,26 +46,13 @@ function portcullisProcess(args: string[], feed: { pipeFrom?: string; input?: st
   const [command, argv] = feed.pipeFrom
     ? ["/bin/sh", ["-c", PIPED, "sh", feed.pipeFrom, process.execPath, CLI]]
     : [process.execPath, [CLI]];
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      const child = spawn(command, [...argv, ...args], {
-        cwd: dir,
-        env: childEnv as NodeJS.ProcessEnv,
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.once("error", reject);
-      child.once("close", (status) => resolve({ status, stdout, stderr }));
-      child.stdin.end(feed.input ?? "");
-    },
-  );
+  const child = spawn(command, [...argv, ...args], {
+    cwd: dir,
+    env: childEnv as NodeJS.ProcessEnv,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  child.stdin.end(feed.input ?? "");
+  return outputOf(child);
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   type LocalGatewayOptions,
   startLocalGateway,
 } from "../../../scripts/lib/local-gateway.ts";
+import { outputOf, type ProcessOutput } from "./process-output.ts";
 
 export const ROOT = dirname(dirname(dirname(import.meta.dirname)));
 export const EXAMPLES = join(ROOT, "examples");
@@ -64,41 +65,26 @@ export function useGateway(options: LocalGatewayOptions = {}): Gateway {
   };
 }
 
-export interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = ProcessOutput;
 
 /**
  * Runs `node bin/portcullis.js ARGS` against the gateway, configured only by PORTCULLIS_URL and
  * PORTCULLIS_API_KEY, from a working directory with no `.portcullis/dev.json` above it.
  */
 export function portcullis(gateway: Gateway, args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/",
-      PORTCULLIS_URL: gateway.url,
-      PORTCULLIS_API_KEY: gateway.apiKey,
-    };
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: "/",
-      // worker-configuration.d.ts declares the Worker's bindings on ProcessEnv as required.
-      env: env as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("error", reject);
-    child.once("close", (status) => resolve({ status, stdout, stderr }));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/",
+    PORTCULLIS_URL: gateway.url,
+    PORTCULLIS_API_KEY: gateway.apiKey,
+  };
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: "/",
+    // worker-configuration.d.ts declares the Worker's bindings on ProcessEnv as required.
+    env: env as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  return outputOf(child);
 }
 
 /** Runs the CLI with `--json`, expects success and parses the one JSON document it prints. */
