@@ -14,6 +14,7 @@ import { database } from "../db/client.ts";
 import { auditChainAnchors } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
+import { queryParameters, queryTimeMs } from "../http/query.ts";
 import { requireScope } from "../identity/api-keys.ts";
 import { idPattern } from "../ids.ts";
 import { auditActionSchema, auditOutcomeSchema } from "./events.ts";
@@ -48,26 +49,24 @@ const headRoute = createRoute({
   },
 });
 
-const exportQuerySchema = z
-  .object({
-    format: z.enum(["ndjson", "csv"]).default("ndjson"),
-    since: z.iso
-      .datetime({ offset: true })
-      .optional()
-      .openapi({ description: "First sealing time included (inclusive)" }),
-    until: z.iso
-      .datetime({ offset: true })
-      .optional()
-      .openapi({ description: "Sealing time the export stops before (exclusive)" }),
-    linkId: z.string().regex(idPattern("link"), "Not a link id.").optional(),
-    versionId: z.string().regex(idPattern("version"), "Not a version id.").optional(),
-    action: auditActionSchema.optional(),
-    outcome: auditOutcomeSchema.optional(),
-  })
-  .refine(
-    (query) => !query.since || !query.until || Date.parse(query.since) < Date.parse(query.until),
-    { message: "`since` must come before `until`.", path: ["until"] },
-  );
+const exportQuerySchema = queryParameters({
+  format: z.enum(["ndjson", "csv"]).default("ndjson"),
+  since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: "First sealing time included (inclusive)" }),
+  until: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: "Sealing time the export stops before (exclusive)" }),
+  linkId: z.string().regex(idPattern("link"), "Not a link id.").optional(),
+  versionId: z.string().regex(idPattern("version"), "Not a version id.").optional(),
+  action: auditActionSchema.optional(),
+  outcome: auditOutcomeSchema.optional(),
+}).refine(
+  (query) => !query.since || !query.until || queryTimeMs(query.since) < queryTimeMs(query.until),
+  { message: "`since` must come before `until`.", path: ["until"] },
+);
 
 const exportRoute = createRoute({
   method: "get",
@@ -123,8 +122,8 @@ export function registerChainRoutes(api: OpenAPIHono<HonoEnv>): void {
     const query = c.req.valid("query");
     const db = database(c.env.DB);
     const filter = {
-      since: query.since === undefined ? undefined : Date.parse(query.since),
-      until: query.until === undefined ? undefined : Date.parse(query.until),
+      since: query.since === undefined ? undefined : queryTimeMs(query.since),
+      until: query.until === undefined ? undefined : queryTimeMs(query.until),
       linkId: query.linkId,
       versionId: query.versionId,
       action: query.action,

@@ -9,31 +9,28 @@ import { database } from "../db/client.ts";
 import { auditEvents } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
+import { queryInteger, queryParameters, queryTimeMs } from "../http/query.ts";
 import { timeCursor } from "../http/time-cursor.ts";
 import { requireScope } from "../identity/api-keys.ts";
 import { idPattern } from "../ids.ts";
 import { registerChainRoutes } from "./chain-routes.ts";
 import { auditActionSchema, auditEventSchema, auditOutcomeSchema } from "./events.ts";
 
-const querySchema = z
-  .object({
-    linkId: z.string().regex(idPattern("link"), "Not a link id.").optional(),
-    versionId: z.string().regex(idPattern("version"), "Not a version id.").optional(),
-    action: auditActionSchema.optional(),
-    outcome: auditOutcomeSchema.optional(),
-    seq: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .openapi({ description: "Only the event at this position of the chain" }),
-    from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive start" }),
-    to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Exclusive end" }),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().max(200).optional(),
-  })
+const querySchema = queryParameters({
+  linkId: z.string().regex(idPattern("link"), "Not a link id.").optional(),
+  versionId: z.string().regex(idPattern("version"), "Not a version id.").optional(),
+  action: auditActionSchema.optional(),
+  outcome: auditOutcomeSchema.optional(),
+  seq: queryInteger(1, Number.MAX_SAFE_INTEGER)
+    .optional()
+    .openapi({ description: "Only the event at this position of the chain" }),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive start" }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Exclusive end" }),
+  limit: queryInteger(1, 500).default(50),
+  cursor: z.string().max(200).optional(),
+})
   // An empty range is a mistake worth naming, as the export does, not a quiet empty page.
-  .refine((query) => !query.from || !query.to || Date.parse(query.from) < Date.parse(query.to), {
+  .refine((query) => !query.from || !query.to || queryTimeMs(query.from) < queryTimeMs(query.to), {
     message: "`from` must come before `to`.",
     path: ["to"],
   });
@@ -87,8 +84,8 @@ export function registerAuditRoutes(api: OpenAPIHono<HonoEnv>): void {
     if (query.action) conditions.push(eq(auditEvents.action, query.action));
     if (query.outcome) conditions.push(eq(auditEvents.outcome, query.outcome));
     if (query.seq) conditions.push(eq(auditEvents.seq, query.seq));
-    if (query.from) conditions.push(gte(auditEvents.occurredAt, Date.parse(query.from)));
-    if (query.to) conditions.push(lt(auditEvents.occurredAt, Date.parse(query.to)));
+    if (query.from) conditions.push(gte(auditEvents.occurredAt, queryTimeMs(query.from)));
+    if (query.to) conditions.push(lt(auditEvents.occurredAt, queryTimeMs(query.to)));
     if (query.cursor) {
       const [occurredAt, id] = cursors.decode(query.cursor);
       // A row-value comparison, not `a < x OR (a = x AND b < y)`: SQLite turns it into a range

@@ -1,5 +1,6 @@
 /** Request and response schemas of the objects and versions API. */
 import { z } from "@hono/zod-openapi";
+import { queryParameters } from "../http/query.ts";
 import { idPattern } from "../ids.ts";
 import { classSchema } from "../policy/classes.ts";
 
@@ -98,43 +99,31 @@ function checkLabelSet(labels: string | string[], ctx: z.RefinementCtx): void {
   });
 }
 
-/** An unknown parameter is refused, not dropped: a misspelt `modelversion` would lose its value. */
-function unknownParameters(issue: { code: string; keys?: string[] }): string | undefined {
-  if (issue.code !== "unrecognized_keys" || !issue.keys) return undefined;
-  const names = issue.keys.map((key) => JSON.stringify(key)).join(", ");
-  const noun = issue.keys.length === 1 ? "parameter" : "parameters";
-  const known = Object.keys(publishQuerySchema.shape).join(", ");
-  return `Unknown query ${noun} ${names}; the parameters are ${known}.`;
-}
-
-export const publishQuerySchema = z.strictObject(
-  {
-    class: classSchema.optional().openapi({
-      description: "Sensitivity class; required when the object is new, else must match it.",
+export const publishQuerySchema = queryParameters({
+  class: classSchema.optional().openapi({
+    description: "Sensitivity class; required when the object is new, else must match it.",
+  }),
+  filename: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine(isPlainFilename, "No path separators, control or invisible format characters.")
+    .optional()
+    .openapi({ description: "File name recipients see; defaults to the object name." }),
+  modelVersion: z.string().max(128).optional(),
+  trainingWindow: z.string().max(128).optional().openapi({ example: "2023-01-01/2023-12-31" }),
+  recipientGroup: z.string().max(128).optional().openapi({ example: "cardiology-analytics" }),
+  label: z
+    .union([labelSchema, z.array(labelSchema)])
+    .superRefine(checkLabelSet)
+    .optional()
+    .openapi({
+      description:
+        "Free labels as key=value; repeat the parameter for several, each key once. At most " +
+        `${LABEL_LIMITS.count} labels; keys of 1-${LABEL_LIMITS.keyLength} letters, digits, ` +
+        `'.', '_' or '-'; values of at most ${LABEL_LIMITS.valueLength} characters.`,
     }),
-    filename: z
-      .string()
-      .min(1)
-      .max(255)
-      .refine(isPlainFilename, "No path separators, control or invisible format characters.")
-      .optional()
-      .openapi({ description: "File name recipients see; defaults to the object name." }),
-    modelVersion: z.string().max(128).optional(),
-    trainingWindow: z.string().max(128).optional().openapi({ example: "2023-01-01/2023-12-31" }),
-    recipientGroup: z.string().max(128).optional().openapi({ example: "cardiology-analytics" }),
-    label: z
-      .union([labelSchema, z.array(labelSchema)])
-      .superRefine(checkLabelSet)
-      .optional()
-      .openapi({
-        description:
-          "Free labels as key=value; repeat the parameter for several, each key once. At most " +
-          `${LABEL_LIMITS.count} labels; keys of 1-${LABEL_LIMITS.keyLength} letters, digits, ` +
-          `'.', '_' or '-'; values of at most ${LABEL_LIMITS.valueLength} characters.`,
-      }),
-  },
-  { error: unknownParameters },
-);
+});
 
 export const versionSchema = z
   .object({

@@ -1,5 +1,6 @@
 /** Request and response schemas of the subjects API. */
 import { z } from "@hono/zod-openapi";
+import { queryInteger, queryParameters } from "../http/query.ts";
 import { SUBJECT_ID } from "../links/schemas.ts";
 
 const noControlCharacters = (text: string) => !/\p{Cc}/u.test(text);
@@ -67,14 +68,14 @@ export const subjectChangeSchema = z
   })
   .openapi("SubjectChange");
 
-export const listSubjectsQuerySchema = z.object({
+export const listSubjectsQuerySchema = queryParameters({
   role: roleSchema.optional().openapi({ description: "Only subjects holding this role" }),
   active: z
     .enum(["true", "false"])
     .transform((value) => value === "true")
     .optional()
     .openapi({ description: "Only active (true) or deactivated (false) subjects" }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInteger(1, 200).default(50),
   cursor: z.string().max(300).optional(),
 });
 

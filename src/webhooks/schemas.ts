@@ -1,5 +1,6 @@
 /** The /v1/webhooks request and answer schemas, which the OpenAPI document is generated from. */
 import { z } from "@hono/zod-openapi";
+import { queryInteger, queryParameters } from "../http/query.ts";
 import { idPattern } from "../ids.ts";
 import { eventTypesSchema } from "./event-types.ts";
 import { MAX_URL_LENGTH } from "./urls.ts";
@@ -124,8 +125,8 @@ export const deliverySchema = z
   })
   .openapi("WebhookDelivery");
 
-export const deliveriesQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+export const deliveriesQuerySchema = queryParameters({
+  limit: queryInteger(1, 200).default(50),
   cursor: z.string().max(200).optional(),
 });
 
