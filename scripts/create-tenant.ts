@@ -16,9 +16,10 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { generateApiKey, SCOPES } from "../src/identity/api-keys.ts";
+import { generateApiKey } from "../src/identity/api-keys.ts";
 import { keyNameSchema } from "../src/identity/key-routes.ts";
 import { idPattern, newId } from "../src/ids.ts";
+import { adminKeyStatements, literal } from "./lib/sql-statements.ts";
 
 const ROOT = dirname(import.meta.dirname);
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -57,11 +58,6 @@ function fail(message: string, status: number): never {
 function usageError(message: string): never {
   process.stderr.write(`create-tenant: ${message}\n\n${SYNOPSIS}\nSee --help for the options.\n`);
   process.exit(EXIT_USAGE);
-}
-
-/** SQL string literal: the values are ours or the operator's, but quote them properly anyway. */
-function literal(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
 }
 
 function commandLine() {
@@ -188,14 +184,8 @@ if (values.tenant !== undefined) {
 }
 
 const { keyId, key, secretHash } = await generateApiKey();
-const detail = { keyId, name: principal, scopes: SCOPES };
 statements.push(
-  "INSERT INTO api_keys (id, tenant_id, principal, secret_hash, scopes, created_at) VALUES (" +
-    `${literal(keyId)}, ${literal(tenantId)}, ${literal(principal)}, ` +
-    `${literal(secretHash)}, ${literal(JSON.stringify(SCOPES))}, ${now});`,
-  "INSERT INTO audit_events (id, occurred_at, tenant_id, action, outcome, actor, detail) VALUES (" +
-    `${literal(newId("event"))}, ${now}, ${literal(tenantId)}, 'key.created', 'succeeded', ` +
-    `${literal(ACTOR)}, ${literal(JSON.stringify(detail))});`,
+  ...adminKeyStatements({ tenantId, keyId, principal, secretHash, actor: ACTOR, now }),
 );
 execute(statements.join(" "), secretHash);
 

@@ -30,12 +30,15 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair } from "jose";
-import { generateApiKey, SCOPES, sha256Hex } from "../src/identity/api-keys.ts";
+import { generateApiKey, sha256Hex } from "../src/identity/api-keys.ts";
 import { newId, randomBase64Url } from "../src/ids.ts";
+import { adminKeyStatements } from "./lib/sql-statements.ts";
 
 const ROOT = dirname(import.meta.dirname);
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 const PRINCIPAL = "local-developer";
+/** The actor of the development key's `key.created` audit event. */
+const ACTOR = "dev:setup";
 
 function commandLine() {
   try {
@@ -183,6 +186,12 @@ function readDevCredentials(): DevCredentials | null {
   }
 }
 
+function writeDevCredentials(credentials: DevCredentials): void {
+  mkdirSync(dirname(DEV_JSON), { recursive: true, mode: 0o700 });
+  writeFileSync(DEV_JSON, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(DEV_JSON, 0o600);
+}
+
 async function ensureDevCredentials(): Promise<void> {
   const existing = readDevCredentials();
   const keyId = existing ? `key_${KEY_FORMAT.exec(existing.apiKey)?.[1]}` : "";
@@ -192,6 +201,11 @@ async function ensureDevCredentials(): Promise<void> {
       )
     : [];
   if (existing && row && row.revoked_at === null) {
+    // The gateway moved (another --port): the CLI must follow it to the new address.
+    if (options.url !== undefined && options.url !== existing.url) {
+      writeDevCredentials({ ...existing, url: options.url });
+      step(`credentials in ${shown(DEV_JSON)} now point at ${options.url}`);
+    }
     step(`development API key registered; credentials in ${shown(DEV_JSON)}`);
     return;
   }
@@ -204,21 +218,16 @@ async function ensureDevCredentials(): Promise<void> {
     : await generateApiKey();
   const now = Date.now();
   // Every value below is generated here or checked against a strict pattern, so inlining is safe.
+  const newKey = { tenantId, keyId: key.keyId, principal: PRINCIPAL, secretHash: key.secretHash };
   queryLocal(
     "INSERT OR IGNORE INTO tenants (id, name, created_at) " +
       `VALUES ('${tenantId}', 'Development tenant', ${now}); ` +
-      "INSERT OR IGNORE INTO api_keys " +
-      "(id, tenant_id, principal, secret_hash, scopes, created_at) " +
-      `VALUES ('${key.keyId}', '${tenantId}', '${PRINCIPAL}', '${key.secretHash}', ` +
-      `'${JSON.stringify(SCOPES)}', ${now});`,
+      adminKeyStatements({ ...newKey, actor: ACTOR, now }).join(" "),
   );
 
   // An explicit --url wins over the one recorded earlier.
   const url = options.url ?? existing?.url ?? DEV_URL;
-  const credentials: DevCredentials = { url, apiKey: key.key, tenantId };
-  mkdirSync(dirname(DEV_JSON), { recursive: true, mode: 0o700 });
-  writeFileSync(DEV_JSON, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(DEV_JSON, 0o600);
+  writeDevCredentials({ url, apiKey: key.key, tenantId });
   step(
     reuse
       ? `registered the key from ${shown(DEV_JSON)} again (the local database was reset)`

@@ -84,6 +84,12 @@ describe("portcullis audit export and verify", () => {
     expect(lines.length).toBeGreaterThanOrEqual(4);
   });
 
+  it("the setup's API key is audited: the chain opens with its key.created event", () => {
+    const first = JSON.parse(lines[0] ?? "") as Event & { actor: string; detail: unknown };
+    expect(first).toMatchObject({ seq: 1, action: "key.created", actor: "dev:setup" });
+    expect(JSON.stringify(first.detail)).not.toContain("pcl.");
+  });
+
   it("editing one exported event makes verify fail, naming that event", async () => {
     const target = JSON.parse(lines[1] ?? "") as Event;
     const file = await tampered("edited.ndjson", (copy) => {
