@@ -29,7 +29,8 @@ export function adminKeyStatements(key: NewAdminKey): string[] {
     "INSERT INTO api_keys (id, tenant_id, principal, secret_hash, scopes, created_at) VALUES (" +
       `${literal(keyId)}, ${literal(tenantId)}, ${literal(principal)}, ` +
       `${literal(secretHash)}, ${literal(JSON.stringify(SCOPES))}, ${now});`,
-    "INSERT INTO audit_events (id, occurred_at, tenant_id, action, outcome, actor, detail) VALUES (" +
+    "INSERT INTO audit_events (id, occurred_at, tenant_id, action, outcome, actor, detail) " +
+      "VALUES (" +
       `${literal(newId("event"))}, ${now}, ${literal(tenantId)}, 'key.created', 'succeeded', ` +
       `${literal(actor)}, ${literal(JSON.stringify(detail))});`,
   ];

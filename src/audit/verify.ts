@@ -1,12 +1,16 @@
 /**
  * Checking an exported stretch of an audit chain, event by event, in file order, in one pass:
  * the file is read once, so a pipe can be checked, and an export of millions of events is never
- * held in memory (only the runs of positions met, see ./seen-positions.ts).
+ * held in memory (only the runs of positions met and 4 bytes an event, see ./seen-positions.ts).
+ *
+ * Every event must belong to the tenant of the file's first event: another tenant's events have
+ * positions and hashes of another chain, so that is judged before anything else on their line.
  *
  * Each event must hash to the hash it carries (else it was altered), and must follow the event
  * before it: the next position, holding that event's hash. A missing position is a removal, or a
  * reordering when the missing event turns up later in the file, so a gap is judged when its event
- * turns up, or at the end. A position met before is a duplicate.
+ * turns up, or at the end. A position met before is a duplicate: a copy of the earlier line when
+ * the two events have the same hash, else a second event claiming the position.
  *
  * When two events that each hash correctly do not link, either the first was rewritten (and
  * rehashed) or the second was given a new predecessor. The event after them decides: if it still
@@ -17,7 +21,13 @@ import { chainHash, GENESIS_HASH } from "./chain.ts";
 import { type SealedAuditEvent, sealedAuditEventSchema } from "./events.ts";
 import { SeenPositions } from "./seen-positions.ts";
 
-export type ProblemKind = "malformed" | "altered" | "removed" | "reordered" | "duplicated";
+export type ProblemKind =
+  | "malformed"
+  | "foreign"
+  | "altered"
+  | "removed"
+  | "reordered"
+  | "duplicated";
 
 export interface ChainProblem {
   kind: ProblemKind;
@@ -55,9 +65,16 @@ export interface VerifyOptions {
 /** How many stretches of missing positions a summary lists. */
 export const LISTED_GAPS = 5;
 
-interface Seen {
+/** An event of the file, and the line it is on. */
+export interface Seen {
   line: number;
   event: SealedAuditEvent;
+}
+
+/** The file's first and last events, for comparing them with the gateway's chain. */
+export interface FileEnds {
+  first: Seen;
+  last: Seen;
 }
 
 /** Positions a contiguous file skipped: removed, unless their event turns up later. */
@@ -96,12 +113,14 @@ export class ChainVerifier {
   /** Checks the next line; returns the first problem found, after which the caller stops. */
   async add(line: number, text: string): Promise<ChainProblem | null> {
     const parsed = parseEvent(text);
-    if (this.#stepBack) return this.#firstInFile(this.#judgeStepBack(parsed.event?.seq ?? null));
+    const foreign = parsed.event ? this.#foreign(line, parsed.event) : null;
+    if (foreign) return this.#endAt(foreign, null);
     if (parsed.error !== undefined) {
-      const problem = this.#judgeBreak(null) ?? this.#malformed(line, parsed.error, parsed.event);
-      return this.#firstInFile(problem);
+      const problem = this.#malformed(line, parsed.error, parsed.event);
+      return this.#endAt(problem, parsed.event?.seq ?? null);
     }
     const current: Seen = { line, event: parsed.event };
+    if (this.#stepBack) return this.#firstInFile(this.#judgeStepBack(current.event.seq));
 
     const broken = this.#judgeBreak(current);
     if (broken) return this.#firstInFile(broken);
@@ -122,8 +141,16 @@ export class ChainVerifier {
     return this.#follow(previous, current);
   }
 
+  /**
+   * A line the caller could not read whole, such as one longer than any event: malformed, like a
+   * garbage line, and named with the last good event before it. `why` says what is wrong.
+   */
+  unreadable(line: number, why: string): ChainProblem {
+    return this.#endAt(this.#malformed(line, why, undefined), null);
+  }
+
   /** The stretch checked so far; what was left to judge at the last line is judged here. */
-  finish(): { problem: ChainProblem | null; summary: ChainSummary } {
+  finish(): { problem: ChainProblem | null; summary: ChainSummary; ends: FileEnds | null } {
     const summary: ChainSummary = {
       events: this.#events,
       firstSeq: this.#first?.event.seq ?? null,
@@ -134,7 +161,29 @@ export class ChainVerifier {
     };
     const pending = this.#stepBack ? this.#judgeStepBack(null) : this.#judgeBreak(null);
     const found = pending ? this.#firstInFile(pending) : this.#takeGap();
-    return { problem: found, summary };
+    const first = this.#first;
+    const last = this.#previous;
+    return { problem: found, summary, ends: first && last ? { first, last } : null };
+  }
+
+  /**
+   * Ends verification at a line that holds no event of this chain to judge by, with `found`;
+   * what earlier lines left to judge comes first. A pending step back is judged by `nextSeq`,
+   * the position the line claims (null when it claims none of this chain).
+   */
+  #endAt(found: ChainProblem, nextSeq: number | null): ChainProblem {
+    if (this.#stepBack) return this.#firstInFile(this.#judgeStepBack(nextSeq));
+    return this.#firstInFile(this.#judgeBreak(null) ?? found);
+  }
+
+  /** An event of another tenant than the file's first event's, as a problem; else null. */
+  #foreign(line: number, event: SealedAuditEvent): ChainProblem | null {
+    const first = this.#first;
+    if (first === null || event.tenantId === first.event.tenantId) return null;
+    const message =
+      `event seq ${event.seq} (${event.id}) belongs to another tenant (${event.tenantId}) ` +
+      `than the file's first event (${first.event.tenantId}, on line ${first.line})`;
+    return { kind: "foreign", line, seq: event.seq, eventId: event.id, message };
   }
 
   #accept(current: Seen): void {
@@ -142,7 +191,7 @@ export class ChainVerifier {
     this.#previous = current;
     this.#first ??= current;
     this.#events += 1;
-    this.#seen.add(current.event.seq, current.line);
+    this.#seen.add(current.event.seq, current.line, current.event.hash);
   }
 
   #follow(previous: Seen, current: Seen): ChainProblem | null {
@@ -161,10 +210,20 @@ export class ChainVerifier {
 
   /** A position met before is a duplicate; any other step back is judged on the next line. */
   #stepBackTo(previous: Seen, current: Seen): ChainProblem | null {
-    const earlier = this.#seen.lineOf(current.event.seq);
-    if (earlier !== null) {
-      const where = `it appears twice, at lines ${earlier} and ${current.line}`;
+    const { seq, hash } = current.event;
+    const earlier = this.#seen.find(seq, hash);
+    if (earlier?.sameHash) {
+      const where = `it appears twice, at lines ${earlier.line} and ${current.line}`;
       return this.#firstInFile(problem("duplicated", current, where));
+    }
+    if (earlier) {
+      // Both lines hash correctly, so a different hash means a different event, not a copy.
+      const message =
+        `two different events claim seq ${seq}, at lines ${earlier.line} and ` +
+        `${current.line}; the one on line ${current.line} is ${current.event.id}`;
+      const line = current.line;
+      const eventId = current.event.id;
+      return this.#firstInFile({ kind: "duplicated", line, seq, eventId, message });
     }
     this.#stepBack = { before: this.#beforePrevious, ahead: previous, behind: current };
     return null;
@@ -294,7 +353,9 @@ function parseEvent(text: string): Parsed {
   try {
     value = JSON.parse(line);
   } catch {
-    return { error: "not JSON (a line of something else, or one cut short)" };
+    // A line that starts like an event but does not parse was most likely cut short.
+    const cut = line.trimStart().startsWith("{");
+    return { error: cut ? "not JSON (cut short?)" : "not JSON (a line of something else)" };
   }
   const parsed = exportedEventSchema.safeParse(value);
   if (!parsed.success) return { error: "not an audit event with exactly the exported fields" };

@@ -27,6 +27,7 @@ import {
   isCommand,
   isGroup,
   OPTIONS,
+  type OptionSpec,
   type Runnable,
 } from "./command-specs.ts";
 import { parseConstraints, parseLinkTarget } from "./link-options.ts";
@@ -157,13 +158,15 @@ function parseGroupCommand(group: Group, args: readonly string[]): Invocation {
 }
 
 function parseCommand(command: Runnable, args: readonly string[]): Invocation {
-  let parsed: ReturnType<typeof parseArgs>;
+  const options = { ...COMMON, ...OPTIONS[command] };
+  let parsed: { values: Record<string, unknown>; positionals: string[]; tokens: Token[] };
   try {
     parsed = parseArgs({
-      args: [...args],
-      options: { ...COMMON, ...OPTIONS[command] },
+      args: attachDashValues(command, args, options),
+      options,
       allowPositionals: true,
       strict: true,
+      tokens: true,
     });
   } catch (error) {
     // parseArgs says what is wrong in its first sentence, then adds advice about "--".
@@ -172,6 +175,8 @@ function parseCommand(command: Runnable, args: readonly string[]): Invocation {
   }
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
   if (values.help) return { command: "help", topic: command };
+
+  refuseRepeated(command, parsed.tokens, options);
   try {
     return toInvocation(command, parsed.positionals, values);
   } catch (error) {
@@ -180,6 +185,74 @@ function parseCommand(command: Runnable, args: readonly string[]): Invocation {
       throw new UsageError(error.message, command);
     }
     throw error;
+  }
+}
+
+/** What is read here of parseArgs' tokens: an option's token names it. */
+type Token = { kind: string; name?: string };
+
+/**
+ * parseArgs reads a word starting with "-" after an option as the next option, and reports the
+ * first one as "ambiguous". No option is named by a digit, so a negative number there can only
+ * be the option's value: it is attached (`--limit=-1`), and the option's own check refuses it by
+ * its rules. Any other such word is explained, with how to give it as a value.
+ */
+function attachDashValues(
+  command: Runnable,
+  args: readonly string[],
+  options: Record<string, OptionSpec>,
+): string[] {
+  const valued = new Map<string, string>();
+  for (const [name, spec] of Object.entries(options)) {
+    if (spec.type !== "string") continue;
+    valued.set(`--${name}`, name);
+    if (spec.short) valued.set(`-${spec.short}`, name);
+  }
+
+  const attached: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const word = args[index] ?? "";
+    // After "--" every word is an operand, however it looks.
+    if (word === "--") return [...attached, ...args.slice(index)];
+    const name = valued.get(word);
+    const next = args[index + 1];
+    if (name === undefined || next === undefined || !next.startsWith("-") || next === "-") {
+      attached.push(word);
+      continue;
+    }
+    if (!/^-\.?\d/.test(next)) {
+      throw new UsageError(
+        `${word} needs a value, and "${next}" after it is read as an option; if "${next}" is ` +
+          `the value, write --${name}=${next}.`,
+        command,
+      );
+    }
+    attached.push(`--${name}=${next}`);
+    index += 1;
+  }
+  return attached;
+}
+
+/** parseArgs keeps only the last value of an option given twice, so that is refused instead. */
+function refuseRepeated(
+  command: Runnable,
+  tokens: readonly Token[],
+  options: Record<string, OptionSpec>,
+): void {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    const name = token.kind === "option" ? token.name : undefined;
+    if (name === undefined) continue;
+    // A flag given twice means what it means once; a repeatable option collects every value.
+    const spec = options[name];
+    if (spec?.type !== "string" || spec.multiple) continue;
+    if (seen.has(name)) {
+      throw new UsageError(
+        `--${name} is given more than once; it takes one value, so give it once.`,
+        command,
+      );
+    }
+    seen.add(name);
   }
 }
 

@@ -3,22 +3,25 @@
  * verify an exported file against the chain's hashes.
  *
  * Verification runs offline on the file alone (the hashes are in it), reading it once, so a pipe
- * or standard input can be verified; `--head` also compares the file's ends with the gateway's
- * chain (./audit-gateway.ts). An export is written to FILE.partial and renamed when complete, so
+ * or standard input can be verified, and never holding more than one line of it, a line being cut
+ * off past MAX_LINE_BYTES; `--head` also compares the file's ends with the gateway's chain
+ * (./audit-gateway.ts). An export is written to FILE.partial and renamed when complete, so
  * a file named FILE is never a half-written export, and an existing FILE is kept unless --force.
  */
-import { createReadStream } from "node:fs";
-import { lstat, open, rename, rm } from "node:fs/promises";
-import { createInterface } from "node:readline";
+import { createReadStream, type Stats } from "node:fs";
+import { lstat, open, rename, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import {
   type ChainProblem,
   type ChainSummary,
   ChainVerifier,
+  type FileEnds,
   type MissingPositions,
 } from "../audit/verify.ts";
 import type {
   AuditEvent,
+  AuditExport,
   AuditExportQuery,
   AuditQuery,
   PortcullisClient,
@@ -27,6 +30,7 @@ import { ChainBrokenError } from "./audit-errors.ts";
 import { compareWithGateway, describeComparison, type GatewayVerdict } from "./audit-gateway.ts";
 import type { ProgressSink } from "./commands.ts";
 import { formatFields, formatTable } from "./format.ts";
+import { type InputLine, linesOf, MAX_LINE_MIB } from "./input-lines.ts";
 import { LocalFileError, type Outcome } from "./outcome.ts";
 
 export { ChainBrokenError };
@@ -95,9 +99,9 @@ export async function exportAudit(
   args: AuditExportArgs,
   progress: ProgressSink,
 ): Promise<Outcome> {
-  // Checked before the request, so nothing is fetched only to be refused.
-  if (!args.force) await refuseExisting(args.out);
-  const exported = await client.exportAudit(args.query);
+  // Checked, and the partial file opened, before the request: nothing is fetched only to be
+  // refused, or to find that it cannot be written.
+  await refuseUnusable(args.out, args.force);
   const partial = `${args.out}.partial`;
   const file = await open(partial, "w").catch((error: unknown) => {
     throw new LocalFileError(
@@ -109,7 +113,9 @@ export async function exportAudit(
   let events = 0;
   let bytes = 0;
   let lastShown = 0;
+  let exported: AuditExport;
   try {
+    exported = await client.exportAudit(args.query);
     for await (const chunk of exported.body) {
       await file.write(chunk);
       bytes += chunk.byteLength;
@@ -121,8 +127,14 @@ export async function exportAudit(
     }
     await file.close();
     // Again at the end: a long export must not replace a file that appeared meanwhile.
-    if (!args.force) await refuseExisting(args.out);
-    await rename(partial, args.out);
+    await refuseUnusable(args.out, args.force);
+    await rename(partial, args.out).catch((error: NodeJS.ErrnoException) => {
+      throw new LocalFileError(
+        "file_unwritable",
+        `cannot rename the finished export ${partial} to ${args.out} ` +
+          `(${error.code ?? error.message}); nothing was written to ${args.out}.`,
+      );
+    });
   } catch (error) {
     await file.close().catch(() => undefined);
     await rm(partial, { force: true });
@@ -151,16 +163,58 @@ export async function exportAudit(
   };
 }
 
-/** An export is kept evidence: an existing file is replaced only when --force says so. */
-async function refuseExisting(path: string): Promise<void> {
-  const exists = await lstat(path).then(
-    () => true,
-    () => false,
-  );
-  if (exists) {
+/**
+ * Where an export may go: a regular file, or none yet, in a directory that exists. An export is
+ * kept evidence, so an existing file is replaced only when --force says so. Anything else is
+ * refused whatever --force says: the finished export is renamed onto FILE, which would replace a
+ * link (such as /dev/stdout) or a device itself rather than write through it, and cannot replace
+ * a directory.
+ */
+async function refuseUnusable(path: string, force: boolean): Promise<void> {
+  const entry = await lstat(path).catch(() => null);
+  if (entry === null) {
+    await refuseMissingDirectory(path);
+    return;
+  }
+
+  const target = entry.isSymbolicLink() ? await stat(path).catch(() => null) : entry;
+  if (target?.isDirectory()) {
+    throw new LocalFileError(
+      "not_a_file",
+      `--out ${path} is a directory; name a file for the export, e.g. ${path}/audit.ndjson.`,
+    );
+  }
+  if (!entry.isFile()) {
+    throw new LocalFileError(
+      "not_a_file",
+      `--out ${path} is ${kindOf(entry)}, not a regular file: a finished export is renamed onto ` +
+        "FILE, replacing what is there, so --out must name a regular file or a new one. " +
+        "Standard output cannot take an export: see portcullis audit export --help.",
+    );
+  }
+  if (!force) {
     throw new LocalFileError(
       "file_exists",
       `${path} already exists; choose another --out, or add --force to replace it.`,
+    );
+  }
+}
+
+function kindOf(entry: Stats): string {
+  if (entry.isSymbolicLink()) return "a symbolic link";
+  if (entry.isFIFO()) return "a pipe";
+  if (entry.isSocket()) return "a socket";
+  return "a device";
+}
+
+async function refuseMissingDirectory(path: string): Promise<void> {
+  const directory = dirname(path);
+  const found = await stat(directory).catch(() => null);
+  if (!found?.isDirectory()) {
+    const what = found ? "is not a directory" : "does not exist";
+    throw new LocalFileError(
+      "directory_not_found",
+      `--out ${path}: ${directory} ${what}; create the directory first, or choose another --out.`,
     );
   }
 }
@@ -175,58 +229,94 @@ export async function verifyAuditFile(
   stdin: Readable = process.stdin,
 ): Promise<Outcome> {
   const name = args.file === "-" ? "standard input" : args.file;
-  const summary = await checkChain(args, stdin, name);
+  const { summary, ends } = await checkChain(args, stdin, name);
 
   const verdict =
-    args.head && client ? await compareWithGateway(client, endsOf(summary), args.fromStart) : null;
+    args.head && client ? await compareWithGateway(client, ends, args.fromStart) : null;
   return verifyOutcome(name, summary, verdict);
 }
+
+/** A removal is also what a filtered export looks like to a plain verify. */
+const FILTERED_HINT =
+  "if this is a filtered export (--link, --version, --action, --outcome), verify it with " +
+  "--allow-gaps";
 
 async function checkChain(
   args: AuditVerifyArgs,
   stdin: Readable,
   name: string,
-): Promise<ChainSummary> {
+): Promise<{ summary: ChainSummary; ends: FileEnds | null }> {
   const verifier = new ChainVerifier({ allowGaps: args.allowGaps });
-  let found = null as ChainProblem | null;
+  const input = args.file === "-" ? stdin : createReadStream(args.file);
+  let found: ChainProblem | null = null;
   let first = true;
-  const input = args.file === "-" ? stdin : createReadStream(args.file, { encoding: "utf8" });
-  await eachLine(input, name, async (line, number) => {
-    if (first) refuseNonExport(line, name);
+  for await (const line of linesOf(input, name)) {
+    const text = line.overLong ? null : textOf(line);
+    // Blank lines, which copying files between systems can add, hold no event.
+    if (text?.trim() === "") continue;
+
+    if (first) refuseNonExport(line, text, name);
     first = false;
-    found = await verifier.add(number, line);
-    return found !== null;
-  });
+    found =
+      text === null
+        ? verifier.unreadable(line.number, `longer than ${MAX_LINE_MIB} MiB, which no event is`)
+        : await verifier.add(line.number, text);
+    if (found) break;
+  }
 
   const finished = verifier.finish();
   const problem = found ?? finished.problem;
-  if (problem) throw new ChainBrokenError(`${name} line ${problem.line}: ${problem.message}`);
-  return finished.summary;
+  if (problem) {
+    const message =
+      problem.kind === "removed" ? `${problem.message}; ${FILTERED_HINT}` : problem.message;
+    throw new ChainBrokenError(`${name} line ${problem.line}: ${message}`, {
+      ...problem,
+      message,
+    });
+  }
+  return { summary: finished.summary, ends: finished.ends };
 }
 
-/** An export's lines are JSON objects; a first line that is anything else is no export. */
-function refuseNonExport(line: string, name: string): void {
+/** A line's text; a byte order mark, which some editors add, is no part of the first event. */
+function textOf(line: InputLine): string {
+  const text = line.bytes.toString("utf8");
+  return line.number === 1 ? text.replace(/^\uFEFF/, "") : text;
+}
+
+/**
+ * An export's lines are JSON objects; a first line that is anything else is no export (exit 2).
+ * One that starts like an object but does not parse is an export damaged or cut short: that is
+ * left to the verifier, to report as a broken chain (exit 3).
+ */
+function refuseNonExport(line: InputLine, text: string | null, name: string): void {
+  const notAnExport = (why: string, advice?: string) =>
+    new LocalFileError(
+      "not_an_export",
+      `${name} is not an NDJSON audit export (${why})${advice ? `; ${advice}` : "."}`,
+    );
+  if (line.bytes[0] === 0x1f && line.bytes[1] === 0x8b) {
+    throw notAnExport(
+      "it looks gzip-compressed",
+      "decompress it first (gunzip -c FILE | portcullis audit verify -).",
+    );
+  }
+  if (text === null) {
+    throw notAnExport(`its first line is longer than ${MAX_LINE_MIB} MiB, which no event is`);
+  }
+  if (text.trimStart().startsWith("{")) return;
+
   let value: unknown;
   try {
-    value = JSON.parse(line);
+    value = JSON.parse(text);
   } catch {
     value = undefined;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new LocalFileError(
-      "not_an_export",
-      `${name} is not an NDJSON audit export (its first line is not a JSON object); ` +
-        "export with --format ndjson to verify.",
+    throw notAnExport(
+      "its first line is not a JSON object",
+      "export with --format ndjson to verify.",
     );
   }
-}
-
-function endsOf(summary: ChainSummary) {
-  const { firstSeq, firstHash, lastSeq, lastHash } = summary;
-  if (firstSeq === null || firstHash === null || lastSeq === null || lastHash === null) {
-    return null;
-  }
-  return { firstSeq, firstHash, lastSeq, lastHash };
 }
 
 function verifyOutcome(
@@ -256,36 +346,6 @@ function describeMissing(missing: MissingPositions): string {
   const more = listedCount < missing.count ? ", …" : "";
   const positions = missing.count === 1 ? "1 position" : `${missing.count} positions`;
   return `${positions} missing: ${listed.join(", ")}${more}`;
-}
-
-/** Calls `visit` with each non-empty line and its 1-based number until it returns true. */
-async function eachLine(
-  input: Readable,
-  name: string,
-  visit: (line: string, number: number) => Promise<boolean>,
-): Promise<void> {
-  const failed = new Promise<never>((_, reject) => {
-    input.once("error", (error) =>
-      reject(new LocalFileError("file_unreadable", `cannot read ${name}: ${error.message}`)),
-    );
-  });
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let number = 0;
-  try {
-    const reading = (async () => {
-      for await (const read of lines) {
-        number += 1;
-        // A byte order mark, which some editors add, is not part of the first event.
-        const line = number === 1 ? read.replace(/^\uFEFF/, "") : read;
-        if (line.trim() === "") continue;
-        if (await visit(line, number)) return;
-      }
-    })();
-    await Promise.race([reading, failed]);
-  } finally {
-    lines.close();
-    input.destroy();
-  }
 }
 
 function plural(count: number, noun: string): string {

@@ -4,16 +4,9 @@
  * file, or one cut short at either end cannot be told from the real chain; the gateway's events
  * at the file's first and last positions, its head and its anchor can.
  */
+import type { FileEnds, Seen } from "../audit/verify.ts";
 import type { PortcullisClient } from "../client/index.ts";
-import { ChainBrokenError } from "./audit-errors.ts";
-
-/** The file's first and last events, as verified. */
-export interface FileEnds {
-  firstSeq: number;
-  firstHash: string;
-  lastSeq: number;
-  lastHash: string;
-}
+import { type BrokenChainKind, ChainBrokenError } from "./audit-errors.ts";
 
 /** What `--head` found, as data for `--json`. */
 export interface GatewayComparison {
@@ -41,7 +34,8 @@ export interface GatewayVerdict {
 /**
  * Compares `ends` (null for an empty file) with the gateway's chain. Fails (exit status 3) when
  * an end event differs or lies beyond the head, and, with `fromStart`, when the file does not
- * begin where the gateway's chain does.
+ * begin where the gateway's chain does; the failure names the end event (kinds in
+ * ./audit-errors.ts).
  */
 export async function compareWithGateway(
   client: PortcullisClient,
@@ -56,17 +50,23 @@ export async function compareWithGateway(
 
   if (ends === null) return emptyFileVerdict(chain, fromStart);
 
-  if (headSeq === null || headSeq < ends.lastSeq) {
-    throw new ChainBrokenError(
-      `the file goes to seq ${ends.lastSeq}, beyond the gateway's head (${headSeq ?? "none"}).`,
+  const firstSeq = ends.first.event.seq;
+  const lastSeq = ends.last.event.seq;
+  if (headSeq === null || headSeq < lastSeq) {
+    throw brokenAt(
+      "beyond_head",
+      ends.last,
+      `the file goes to seq ${lastSeq}, beyond the gateway's head (${headSeq ?? "none"}).`,
     );
   }
   const compared = await compareEnds(client, ends, anchor?.seq ?? 0);
 
-  const eventsBefore = Math.max(0, ends.firstSeq - startSeq);
+  const eventsBefore = Math.max(0, firstSeq - startSeq);
   if (fromStart && eventsBefore > 0) {
-    throw new ChainBrokenError(
-      `the file starts at seq ${ends.firstSeq}, but the gateway's chain starts at seq ` +
+    throw brokenAt(
+      "not_from_start",
+      ends.first,
+      `the file starts at seq ${firstSeq}, but the gateway's chain starts at seq ` +
         `${startSeq}: ${countOf(eventsBefore)} at its start ${isAre(eventsBefore)} not in ` +
         "the file (--from-start).",
     );
@@ -74,7 +74,7 @@ export async function compareWithGateway(
   const notes =
     eventsBefore > 0
       ? [
-          `note: the file starts at seq ${ends.firstSeq}, after the start of the gateway's ` +
+          `note: the file starts at seq ${firstSeq}, after the start of the gateway's ` +
             `chain (seq ${startSeq}): ${countOf(eventsBefore)} before it ` +
             `${isAre(eventsBefore)} not in the file. Add --from-start to require them.`,
         ]
@@ -84,7 +84,7 @@ export async function compareWithGateway(
     compared,
     matches: compared > 0 ? true : null,
     eventsBefore,
-    eventsAfter: headSeq - ends.lastSeq,
+    eventsAfter: headSeq - lastSeq,
   };
   return { gateway, notes };
 }
@@ -96,7 +96,9 @@ function emptyFileVerdict(
   const { headSeq, startSeq, eventsHeld } = chain;
   const held = `${countOf(eventsHeld)} (seq ${startSeq}-${headSeq})`;
   if (fromStart && eventsHeld > 0) {
-    throw new ChainBrokenError(
+    throw brokenAt(
+      "not_from_start",
+      null,
       `the file holds no events, but the gateway's chain holds ${held} (--from-start).`,
     );
   }
@@ -118,24 +120,34 @@ async function compareEnds(
   ends: FileEnds,
   prunedThrough: number,
 ): Promise<number> {
-  const hashes = new Map([
-    [ends.firstSeq, ends.firstHash],
-    [ends.lastSeq, ends.lastHash],
-  ]);
+  const { first, last } = ends;
   let compared = 0;
-  for (const [seq, hash] of hashes) {
+  for (const end of first.event.seq === last.event.seq ? [first] : [first, last]) {
+    const { seq, hash } = end.event;
     // Pruned by audit retention since the export: nothing left to compare it with.
     if (seq <= prunedThrough) continue;
     const theirs = (await client.audit({ seq, limit: 1 })).events[0];
-    if (!theirs) throw new ChainBrokenError(`the gateway holds no event at seq ${seq}.`);
+    if (!theirs) {
+      throw brokenAt("gateway_mismatch", end, `the gateway holds no event at seq ${seq}.`);
+    }
     if (theirs.hash !== hash) {
-      throw new ChainBrokenError(
+      throw brokenAt(
+        "gateway_mismatch",
+        end,
         `event seq ${seq} differs from the gateway's (another tenant's file, or rewritten).`,
       );
     }
     compared += 1;
   }
   return compared;
+}
+
+/** A failure of the comparison, at the file's event `at` (null for an empty file). */
+function brokenAt(kind: BrokenChainKind, at: Seen | null, message: string): ChainBrokenError {
+  const line = at?.line ?? null;
+  const seq = at?.event.seq ?? null;
+  const eventId = at?.event.id ?? null;
+  return new ChainBrokenError(message, { kind, line, seq, eventId, message });
 }
 
 /** The gateway part of verify's summary line, e.g. "matches the gateway, which is 3 further". */

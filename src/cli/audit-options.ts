@@ -5,7 +5,7 @@
  */
 import type { AuditQuery } from "../client/index.ts";
 import type { AuditExportArgs, AuditVerifyArgs } from "./audit-commands.ts";
-import { parsePositiveInteger, UsageError } from "./usage.ts";
+import { parsePositiveInteger, UsageError, wholeNumber } from "./usage.ts";
 
 type Values = Record<string, string | string[] | boolean | undefined>;
 
@@ -22,6 +22,11 @@ const DATE_TIME =
  * An audit time option: a full ISO 8601 date-time with its zone (`Z` or `±hh:mm`), or a date,
  * meaning its 00:00 UTC. Sent in UTC, with milliseconds when it has any. A time without a zone
  * is refused rather than guessed: the machine's zone need not be the one the person meant.
+ *
+ * Events are stamped in whole milliseconds, so a time with finer digits is rounded up to the
+ * next millisecond: an event at millisecond m is at or after t (an inclusive start) exactly when
+ * m >= ceil(t), and before t (an exclusive end) exactly when m < ceil(t). Cutting the digits off
+ * instead would let in an event earlier than the start asked for.
  */
 export function parseAuditTime(option: string, value: string): string {
   const example = "e.g. 2026-12-01T00:00:00Z or 2026-12-01";
@@ -43,7 +48,14 @@ export function parseAuditTime(option: string, value: string): string {
   }
   const parts = [1, 2, 3, 4, 5, 6, 8, 9].map((index) => Number(time[index] ?? 0));
   checkCalendar(option, value, parts);
-  return new Date(value).toISOString().replace(/\.000Z$/, "Z");
+
+  // Parsed without its fraction, which is then added as a whole number of milliseconds, so the
+  // rounding does not depend on how a runtime reads more than three digits.
+  const fraction = /\.(\d+)/.exec(value)?.[1] ?? "";
+  const seconds = Date.parse(value.replace(/\.\d+/, ""));
+  const milliseconds = Number(fraction.slice(0, 3).padEnd(3, "0"));
+  const finer = /[1-9]/.test(fraction.slice(3)) ? 1 : 0;
+  return new Date(seconds + milliseconds + finer).toISOString().replace(/\.000Z$/, "Z");
 }
 
 /** Date.parse would roll 2026-02-30 over into March; a mistyped date is refused instead. */
@@ -89,11 +101,13 @@ export function parseAuditList(values: Values): AuditQuery {
   checkRange(["from", from], ["to", to]);
 
   const limit = text("limit");
+  const seq = text("seq");
   return {
     linkId: text("link"),
     versionId: text("version"),
     action: text("action"),
     outcome: text("outcome"),
+    seq: seq === undefined ? undefined : parsePositiveInteger("--seq", seq),
     from,
     to,
     cursor: text("cursor"),
@@ -102,9 +116,14 @@ export function parseAuditList(values: Values): AuditQuery {
 }
 
 function parseLimit(text: string): number {
-  const limit = parsePositiveInteger("--limit", text);
+  const limit = wholeNumber(text);
   if (limit > AUDIT_PAGE_LIMIT) {
     throw new UsageError(`--limit "${text}" is more than ${AUDIT_PAGE_LIMIT}, a page's most.`);
+  }
+  if (!(limit >= 1)) {
+    throw new UsageError(
+      `--limit must be a whole number from 1 to ${AUDIT_PAGE_LIMIT}, not "${text}".`,
+    );
   }
   return limit;
 }
@@ -113,6 +132,15 @@ export function parseAuditExport(values: Values): AuditExportArgs {
   const text = (name: string) => values[name] as string | undefined;
   const out = text("out");
   if (!out) throw new UsageError("audit export needs --out FILE.");
+  // main prints the summary (or the --json document) on standard output, so the export itself
+  // cannot go there too without the two running into each other.
+  if (out === "-") {
+    throw new UsageError(
+      "--out - (standard output) is not supported: standard output carries the export's " +
+        "summary. Write a file (--out audit.ndjson), then gzip it or run " +
+        "portcullis audit verify audit.ndjson.",
+    );
+  }
 
   const format = text("format") ?? "ndjson";
   if (!FORMATS.some((known) => known === format)) {
@@ -136,13 +164,19 @@ export function parseAuditExport(values: Values): AuditExportArgs {
   };
 }
 
-/** FILE, or `-` for standard input; --from-start needs the gateway's head, so implies --head. */
+/**
+ * FILE, or `-` for standard input; --from-start needs the gateway's head, so implies --head. It
+ * also proves the file complete, which --allow-gaps would undo: the two are refused together.
+ */
 export function parseAuditVerify(file: string, values: Values): AuditVerifyArgs {
   const fromStart = values["from-start"] === true;
-  return {
-    file,
-    allowGaps: values["allow-gaps"] === true,
-    head: values.head === true || fromStart,
-    fromStart,
-  };
+  const allowGaps = values["allow-gaps"] === true;
+  if (fromStart && allowGaps) {
+    throw new UsageError(
+      "--allow-gaps and --from-start cannot be combined: --from-start checks a complete " +
+        "export, from the start of the chain on, while --allow-gaps accepts positions missing " +
+        "from it.",
+    );
+  }
+  return { file, allowGaps, head: values.head === true || fromStart, fromStart };
 }

@@ -40,7 +40,7 @@ export type Runnable = Exclude<CommandName, Group> | GroupCommand;
 /** What has a help page: every command, each group and each command in it. */
 export type HelpTopic = CommandName | GroupCommand;
 
-type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
+export type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
 
 export const COMMON: Record<string, OptionSpec> = {
   help: { type: "boolean", short: "h" },
@@ -89,6 +89,7 @@ export const OPTIONS: Record<Runnable, Record<string, OptionSpec>> = {
     outcome: { type: "string" },
     from: { type: "string" },
     to: { type: "string" },
+    seq: { type: "string" },
     limit: { type: "string" },
     cursor: { type: "string" },
   },

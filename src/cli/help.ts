@@ -41,12 +41,16 @@ Every command takes:
   --json                    on success, print exactly one JSON document on stdout, for scripts
   -h, --help                show the command's help (also: portcullis help <command>)
 
+An option that takes a value is given once, unless its help says to repeat it. A value that
+starts with '-' is written --option=VALUE (--note=-x); a negative number may follow as usual.
+
 Credentials: PORTCULLIS_URL and PORTCULLIS_API_KEY; whatever they leave unset is read from the
 nearest .portcullis/dev.json at or above the current directory, which \`npm start\` writes.
 
 Exit status: 0 done; 1 the API refused or could not be reached; 2 a usage or local error;
 3 audit verify found the chain broken.
-Errors are one line on stderr, with --json too: error <code>: <reason>; stdout stays empty.`;
+Errors are one line on stderr, with --json too: error <code>: <reason>; stdout stays empty,
+except that audit verify --json also prints { intact: false, problem } for a broken chain.`;
 
 const COMMANDS: Record<HelpTopic, string> = {
   publish: `Usage: portcullis publish FILE --name NAME [options]

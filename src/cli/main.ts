@@ -1,8 +1,9 @@
 /**
  * The `portcullis` command: parse, find credentials, run one command, print. Results go to
  * stdout (text for people, or on success exactly one JSON document with --json); errors go to
- * stderr as one line, `error <code>: <reason>`, with --json too, and leave stdout empty. The
- * exit status says who erred: 1 the API or the network, 2 the command line or the local setup.
+ * stderr as one line, `error <code>: <reason>`, with --json too, and leave stdout empty, except
+ * a broken chain: it is audit verify's verdict, so --json prints it on stdout as well. The exit
+ * status says who erred: 1 the API or the network, 2 the command line or the local setup.
  * The API key in use is never printed, nor a URL's user name or password; a key made by
  * `keys create` is printed that once, since the answer is its only copy.
  */
@@ -73,6 +74,7 @@ function askOnTerminal(question: string): Promise<string | null> {
 
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let credentials: Credentials | undefined;
+  let json = false;
   try {
     // Only first, like --help: `portcullis audit --version` is no question about the CLI.
     if (argv[0] === "--version" || argv[0] === "-V") {
@@ -84,6 +86,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       io.stdout.write(`${helpText(invocation.topic)}\n`);
       return EXIT_OK;
     }
+    json = invocation.json;
 
     // Verifying a file needs no gateway unless its head is to be compared too.
     if (invocation.command === "audit verify" && !invocation.head) {
@@ -106,6 +109,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     if (outcome.notice) io.stderr.write(`${outcome.notice}\n`);
     return EXIT_OK;
   } catch (error) {
+    if (json && error instanceof ChainBrokenError) {
+      io.stdout.write(`${JSON.stringify(error.json, null, 2)}\n`);
+    }
     const { code, reason, status } = describeFailure(error, credentials);
     const line = withoutUrlCredentials(reason).replace(/\s*\n\s*/g, " ");
     io.stderr.write(`error ${code}: ${line}\n`);

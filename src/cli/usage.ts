@@ -33,10 +33,16 @@ export function parseDuration(option: string, text: string): number {
   return seconds;
 }
 
+/** `text` as a whole number written in digits, or NaN: no sign, fraction or exponent. */
+export function wholeNumber(text: string): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  return Number.isSafeInteger(value) ? value : Number.NaN;
+}
+
 /** A whole number of at least `min` (1 unless said otherwise). */
 export function parsePositiveInteger(option: string, text: string, min = 1): number {
-  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min) {
+  const value = wholeNumber(text);
+  if (!(value >= min)) {
     throw new UsageError(`${option} "${text}" is not a whole number of at least ${min}.`);
   }
   return value;

@@ -33,7 +33,7 @@ describe("query parameters", () => {
     );
   });
 
-  it("an audit export with `link` for `linkId` is refused, not widened to every event", async () => {
+  it("an export with `link` for `linkId` is refused, not widened to every event", async () => {
     const tenant = await seedTenant();
     const version = await publish(tenant, utf8("a,b\n"), { class: "internal" });
     const link = await issue(tenant, version.versionId);
@@ -113,7 +113,7 @@ describe("query times finer than a millisecond", () => {
     return iso.replace(/Z$/, "0001Z");
   }
 
-  it("a start of m.0001 ms excludes the event at m, and an end of m.0001 ms includes it", async () => {
+  it("a start of m.0001 ms leaves out the event at m; an end of m.0001 ms keeps it", async () => {
     const tenant = await seedTenant();
     const version = await publish(tenant, utf8("a,b\n"), { class: "internal" });
     const link = await issue(tenant, version.versionId);

@@ -1,12 +1,13 @@
 /**
  * The chain verifier on its own, line by line as `portcullis audit verify` feeds it: which event
- * a tampered file names, and how, for the cases people meet (a copy appended, two events swapped,
- * an event moved, a garbage or cut-short line, a reformatted line), and what a filtered file's
- * summary says about its gaps.
+ * a tampered file names, and how, for the cases people meet (a copy appended, another event at a
+ * position already met, two events swapped, an event moved, another tenant's export appended, a
+ * garbage or cut-short line, a reformatted line), and what a filtered file's summary says about
+ * its gaps.
  */
 import { describe, expect, it } from "vitest";
 import { ChainVerifier } from "../../src/audit/verify.ts";
-import { chainLines, eventOf } from "./support/audit-lines.ts";
+import { chainLines, eventOf, resealed, TENANT } from "./support/audit-lines.ts";
 
 async function verify(lines: readonly string[], options = {}) {
   const verifier = new ChainVerifier(options);
@@ -25,12 +26,34 @@ function swapped(lines: readonly string[], a: number, b: number): string[] {
 }
 
 const CHAIN = await chainLines(15);
+const OTHER_TENANT = "tnt_BBBBBBBBBBBBBBBBBBBBBB";
+const OTHER = await chainLines(16, OTHER_TENANT);
 
 describe("a duplicated or moved event is named as such", () => {
   it("a copy of line 5 appended at the end is duplicated, citing both lines", async () => {
     const { problem } = await verify([...CHAIN, CHAIN[4] ?? ""]);
     expect(problem).toMatchObject({ kind: "duplicated", seq: 5, line: 16 });
-    expect(problem?.message).toContain("at lines 5 and 16");
+    expect(problem?.message).toContain("it appears twice, at lines 5 and 16");
+  });
+
+  it("a different event at a position already met is not called a copy", async () => {
+    const other = await resealed(CHAIN[4], { country: "FR" });
+    const { problem } = await verify([...CHAIN, other]);
+    expect(problem).toMatchObject({ kind: "duplicated", seq: 5, line: 16 });
+    expect(problem?.message).toContain("two different events claim seq 5, at lines 5 and 16");
+    expect(problem?.message).not.toContain("appears twice");
+  });
+
+  it("in a filtered file's later stretches, a copy and another event are told apart", async () => {
+    const filtered = CHAIN.filter((_, index) => index !== 2 && index !== 8);
+    const copy = await verify([...filtered, CHAIN[9] ?? ""], { allowGaps: true });
+    expect(copy.problem?.message).toContain("appears twice, at lines 8 and 14");
+
+    const other = await resealed(CHAIN[9], { country: "FR" });
+    const different = await verify([...filtered, other], { allowGaps: true });
+    expect(different.problem?.message).toContain(
+      "two different events claim seq 10, at lines 8 and 14",
+    );
   });
 
   it("a filtered file with lines 5 and 11 swapped names a moved event, not seq 6", async () => {
@@ -47,10 +70,14 @@ describe("a duplicated or moved event is named as such", () => {
     expect(problem).toMatchObject({ kind: "reordered", seq: 11, line: 5 });
   });
 
-  it("two neighbours swapped name the one that came later in the chain", async () => {
+  it("two neighbours swapped name the second line's event, the earlier in the chain", async () => {
     const { problem } = await verify(swapped(CHAIN, 1, 2));
     expect(problem).toMatchObject({ kind: "reordered", seq: 2, line: 3 });
     expect(problem?.message).toContain("out of place at line 3, after seq 3");
+
+    const later = await verify(swapped(CHAIN, 4, 5));
+    expect(later.problem).toMatchObject({ kind: "reordered", seq: 5, line: 6 });
+    expect(later.problem?.message).toContain("out of place at line 6, after seq 6 (line 5)");
   });
 
   it("an event moved forward is named, not every event it jumped over", async () => {
@@ -79,6 +106,25 @@ describe("a duplicated or moved event is named as such", () => {
   });
 });
 
+describe("every event belongs to the tenant of the file's first event", () => {
+  it("another tenant's export appended is foreign, not a duplicate of its positions", async () => {
+    const { problem } = await verify([...CHAIN, ...OTHER]);
+    const first = eventOf(OTHER[0]);
+    expect(problem).toMatchObject({ kind: "foreign", line: 16, seq: 1, eventId: first.id });
+    expect(problem?.message).toBe(
+      `event seq 1 (${first.id}) belongs to another tenant (${OTHER_TENANT}) than the ` +
+        `file's first event (${TENANT}, on line 1)`,
+    );
+  });
+
+  it("another tenant's event is foreign before its hash or its link is judged", async () => {
+    // Seq 16 follows the file's last position, but neither links to it nor matches its hash.
+    const next = (OTHER[15] ?? "").replace('"country":"DE"', '"country":"FR"');
+    const { problem } = await verify([...CHAIN, next]);
+    expect(problem).toMatchObject({ kind: "foreign", line: 16, seq: 16 });
+  });
+});
+
 describe("a line that is not an event names the last good event before it", () => {
   it("a garbage line mid-file is malformed, naming the event before it", async () => {
     const lines = [...CHAIN.slice(0, 6), "hello", ...CHAIN.slice(6)];
@@ -93,8 +139,28 @@ describe("a line that is not an event names the last good event before it", () =
     const { problem } = await verify(lines);
     const last = eventOf(CHAIN.at(-2));
     expect(problem).toMatchObject({ kind: "malformed", line: 15 });
-    expect(problem?.message).toContain(`not JSON`);
+    expect(problem?.message).toContain(`not JSON (cut short?)`);
     expect(problem?.message).toContain(`seq ${last.seq} (${last.id})`);
+  });
+
+  it("a first line cut short inside its event is malformed, with no event before it", async () => {
+    const { problem } = await verify(['{"id":"x"', ...CHAIN]);
+    expect(problem).toMatchObject({ kind: "malformed", line: 1, seq: null });
+    expect(problem?.message).toBe("not JSON (cut short?); no event comes before it");
+  });
+
+  it("a line the caller could not read whole names the last good event before it", async () => {
+    const verifier = new ChainVerifier();
+    for (const [index, line] of CHAIN.slice(0, 3).entries()) await verifier.add(index + 1, line);
+    const problem = verifier.unreadable(4, "longer than 1 MiB");
+    const last = eventOf(CHAIN[2]);
+    expect(problem).toEqual({
+      kind: "malformed",
+      line: 4,
+      seq: null,
+      eventId: null,
+      message: `longer than 1 MiB; the last good event before it is seq 3 (${last.id}), on line 3`,
+    });
   });
 });
 

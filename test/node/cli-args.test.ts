@@ -143,6 +143,59 @@ describe("parseCommandLine", () => {
     });
   });
 
+  it.each([
+    [["audit", "export", "--link", "l1", "--link", "l2", "--out", "q"], "link", "audit export"],
+    [["audit", "export", "--out", "a.ndjson", "--out=b.ndjson"], "out", "audit export"],
+    [["audit", "--action", "link.issued", "--action", "link.viewed"], "action", "audit list"],
+    [["link", "ver_x", "--ttl", "1h", "--ttl", "2h"], "ttl", "link"],
+    [["subjects", "list", "--role", "a", "--role", "b"], "role", "subjects list"],
+  ])(
+    "refuses a single-valued option given twice, naming it, rather than keep the last: %j",
+    (argv, option, command) => {
+      const error = usageErrorOf(() => parseCommandLine(argv));
+      expect(error.message).toBe(
+        `--${option} is given more than once; it takes one value, so give it once.`,
+      );
+      expect(error.command).toBe(command);
+    },
+  );
+
+  it("keeps every value of a repeatable option, and a flag given twice means it once", () => {
+    const argv = ["publish", "f.csv", "--name", "x", "--meta", "a=1", "--meta", "b=2"];
+    expect(parseCommandLine(argv)).toMatchObject({ labels: { a: "1", b: "2" } });
+    const put = ["subjects", "put", "okta|1", "--role", "a", "--role", "b", "--json", "--json"];
+    expect(parseCommandLine(put)).toMatchObject({
+      json: true,
+      subject: { roles: ["a", "b"] },
+    });
+  });
+
+  it.each([
+    [["audit", "--limit", "-1"], '--limit must be a whole number from 1 to 500, not "-1".'],
+    [["audit", "list", "--limit=-1"], '--limit must be a whole number from 1 to 500, not "-1".'],
+    [["audit", "--seq", "-3"], '--seq "-3" is not a whole number of at least 1.'],
+    [["link", "ver_x", "--uses", "-2"], '--uses "-2" is not a whole number of at least 1.'],
+    [["link", "ver_x", "--ttl", "-5m"], '--ttl "-5m" is not a duration; use e.g. 90s,'],
+  ])(
+    "reads a negative number after an option as its value, for its own rule to refuse: %j",
+    (argv, message) => {
+      expect(usageErrorOf(() => parseCommandLine(argv)).message).toContain(message);
+    },
+  );
+
+  it("explains a word starting with '-' where a value belongs, and --option=VALUE takes it", () => {
+    const note = usageErrorOf(() => parseCommandLine(["approve", "lnk_x", "--note", "-x"]));
+    expect(note.message).toBe(
+      '--note needs a value, and "-x" after it is read as an option; if "-x" is the value, ' +
+        "write --note=-x.",
+    );
+    expect(note.command).toBe("approve");
+    const missing = usageErrorOf(() => parseCommandLine(["audit", "--limit", "--json"]));
+    expect(missing.message).toMatch(/^--limit needs a value, and "--json" after it is read as/);
+    expect(parseCommandLine(["approve", "lnk_x", "--note=-x"])).toMatchObject({ note: "-x" });
+    expect(parseCommandLine(["versions", "--", "-1"])).toMatchObject({ name: "-1" });
+  });
+
   it("points a bad option value at the help of the command it was given to", () => {
     const error = usageErrorOf(() => parseCommandLine(["link", "ver_x", "--ttl", "soon"]));
     expect(error.command).toBe("link");

@@ -10,24 +10,30 @@ import type { SealedAuditEvent } from "../../../src/audit/events.ts";
 
 const SEALED_AT = Date.UTC(2026, 11, 1);
 
+export const TENANT = "tnt_AAAAAAAAAAAAAAAAAAAAAA";
+
 /** A tenant's chain: positions 1 to `count`, as NDJSON lines. */
-export async function chainLines(count: number): Promise<string[]> {
+export async function chainLines(count: number, tenantId = TENANT): Promise<string[]> {
   const lines: string[] = [];
   let prevHash = GENESIS_HASH;
   for (let seq = 1; seq <= count; seq += 1) {
-    const event = await sealedEvent(seq, prevHash);
+    const event = await sealedEvent(seq, prevHash, tenantId);
     lines.push(JSON.stringify(event));
     prevHash = event.hash;
   }
   return lines;
 }
 
-async function sealedEvent(seq: number, prevHash: string): Promise<SealedAuditEvent> {
+async function sealedEvent(
+  seq: number,
+  prevHash: string,
+  tenantId: string,
+): Promise<SealedAuditEvent> {
   const sealedAt = SEALED_AT + seq * 1000;
   const event: SealedAuditEvent = {
     id: `evt_${String(seq).padStart(22, "A")}`,
     occurredAt: sealedAt - 10,
-    tenantId: "tnt_AAAAAAAAAAAAAAAAAAAAAA",
+    tenantId,
     linkId: null,
     versionId: null,
     action: "link.viewed",
@@ -52,6 +58,20 @@ async function sealedEvent(seq: number, prevHash: string): Promise<SealedAuditEv
 
 export function eventOf(line: string | undefined): SealedAuditEvent {
   return JSON.parse(line ?? "") as SealedAuditEvent;
+}
+
+/**
+ * The event on `line` with `change` made and its hash computed again, as the export would write
+ * it: another event that hashes correctly at the same position.
+ */
+export async function resealed(
+  line: string | undefined,
+  change: Partial<SealedAuditEvent>,
+): Promise<string> {
+  const event = { ...eventOf(line), ...change };
+  const { seq, prevHash, sealedAt } = event;
+  event.hash = await chainHash(event, { seq, prevHash, sealedAt });
+  return JSON.stringify(event);
 }
 
 /** Writes `lines` as an NDJSON file named `name` in `dir`; returns its path. */
