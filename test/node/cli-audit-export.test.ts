@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseCommandLine } from "../../src/cli/args.ts";
 import { parseAuditTime } from "../../src/cli/audit-options.ts";
-import { cli, fakeFetch, json, usageErrorOf } from "./fixtures.ts";
+import { cli, exportingGateway, fakeFetch, json, usageErrorOf } from "./fixtures.ts";
 import { chainLines } from "./support/audit-lines.ts";
 
 /** The real rename, unless a test makes the next call fail as a full disk or a race would. */
@@ -36,19 +36,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A gateway that answers every request with an NDJSON export of `body`. */
 function exportGateway() {
-  return fakeFetch(
-    () =>
-      new Response(body, {
-        status: 200,
-        headers: {
-          "Content-Type": "application/x-ndjson",
-          "Portcullis-Chain": "contiguous",
-          "Portcullis-Chain-Range": "1-3",
-        },
-      }),
-  );
+  return exportingGateway(body, "1-3");
 }
 
 describe("audit export: where --out may go is checked before anything is fetched", () => {

@@ -14,7 +14,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCommandLine } from "../../src/cli/args.ts";
 import { ChainBrokenError, verifyAuditFile } from "../../src/cli/audit-commands.ts";
-import { cli, fakeFetch, json, usageErrorOf } from "./fixtures.ts";
+import { cli, exportingGateway, fakeFetch, json, usageErrorOf } from "./fixtures.ts";
 import { chainLines, eventOf, TENANT, writeLines } from "./support/audit-lines.ts";
 import { outputOf } from "./support/process-output.ts";
 
@@ -418,17 +418,7 @@ describe("audit verify --allow-gaps", () => {
 
 describe("audit export", () => {
   function exportGateway(body: string, range = "1-12") {
-    return fakeFetch(
-      () =>
-        new Response(body, {
-          status: 200,
-          headers: {
-            "Content-Type": "application/x-ndjson",
-            "Portcullis-Chain": "contiguous",
-            "Portcullis-Chain-Range": range,
-          },
-        }),
-    );
+    return exportingGateway(body, range);
   }
 
   it("--json gives the range as numbers", async () => {

@@ -192,3 +192,18 @@ export function policyGateway(current = POLICY) {
     return json(200, current);
   });
 }
+
+/** A gateway that answers every request with a contiguous NDJSON export of `body`. */
+export function exportingGateway(body: string, range: string) {
+  return fakeFetch(
+    () =>
+      new Response(body, {
+        status: 200,
+        headers: {
+          "Content-Type": "application/x-ndjson",
+          "Portcullis-Chain": "contiguous",
+          "Portcullis-Chain-Range": range,
+        },
+      }),
+  );
+}
