@@ -3,7 +3,6 @@
  * document generated from its own schemas), the recipient plane under /d and /s, and errors.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { requestSeal } from "./audit/ledger-client.ts";
 import { registerAuditRoutes } from "./audit/routes.ts";
 import { registerBundleRoutes } from "./bundles/routes.ts";
@@ -11,9 +10,7 @@ import type { HonoEnv } from "./env.ts";
 import { allowedMethodsOf } from "./http/allowed-methods.ts";
 import { handleError, problemResponse, validationHook } from "./http/errors.ts";
 import { ApiError } from "./http/problems.ts";
-import { refuseRepeatedQueryParameters } from "./http/repeated-parameters.ts";
 import { requestContext } from "./http/request-context.ts";
-import { requireWellFormedJson } from "./http/well-formed.ts";
 import { requireApiKey } from "./identity/api-keys.ts";
 import { registerKeyRoutes } from "./identity/key-routes.ts";
 import { registerRevocationRoutes } from "./links/revocation-routes.ts";
@@ -23,9 +20,6 @@ import { registerPolicyRoutes } from "./policy/routes.ts";
 import { registerRecipientRoutes } from "./recipient/routes.ts";
 import { registerSubjectRoutes } from "./subjects/routes.ts";
 import { registerWebhookRoutes } from "./webhooks/routes.ts";
-
-/** Larger than any real policy or subject document, far smaller than anything abusive. */
-const MAX_JSON_BODY_BYTES = 64 * 1024;
 
 export function createApp() {
   const app = new OpenAPIHono<HonoEnv>({ defaultHook: validationHook });
@@ -42,20 +36,6 @@ export function createApp() {
     if (c.req.path === "/v1/openapi.json") return next();
     return authenticate(c, next);
   });
-  // Only a publish's `label` may be given more than once.
-  api.use("*", refuseRepeatedQueryParameters(new Set(["label"])));
-  // Files stream into R2 under their own limit; every other body is a small JSON document.
-  const jsonBodyLimit = bodyLimit({
-    maxSize: MAX_JSON_BODY_BYTES,
-    onError: (c) =>
-      problemResponse(
-        c,
-        new ApiError(
-          "payload_too_large",
-          `Request bodies may be at most ${MAX_JSON_BODY_BYTES} bytes.`,
-        ),
-      ),
-  });
   // Changes write their audit events in the same D1 batch as the change; the tenant's ledger then
   // seals them into the chain once the response is on its way.
   api.use("*", async (c, next) => {
@@ -65,14 +45,9 @@ export function createApp() {
     // A failed request costs only time: the five-minute cron seals whatever still waits.
     if (principal) c.executionCtx.waitUntil(requestSeal(c.env, principal.tenantId).catch(() => {}));
   });
-  const wellFormedJson = requireWellFormedJson();
-  api.use("*", async (c, next) => {
-    if (/^\/v1\/objects\/[^/]+\/versions$/.test(c.req.path)) return next();
-    // Within the size limit, the JSON document's text must be valid Unicode.
-    return jsonBodyLimit(c, async () => {
-      await wellFormedJson(c, next);
-    });
-  });
+  // Each route's own guard (./http/route-guard.ts) checks the scope, then the query's repeated
+  // parameters and the body's size, media type and text: after routing, so a wrong path or method
+  // is 404 or 405 whatever the request holds.
   registerObjectRoutes(api);
   registerLinkRoutes(api);
   registerBundleRoutes(api);

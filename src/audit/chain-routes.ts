@@ -15,7 +15,7 @@ import { auditChainAnchors } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { queryParameters, queryTimeMs } from "../http/query.ts";
-import { requireScope } from "../identity/api-keys.ts";
+import { routeGuard } from "../http/route-guard.ts";
 import { idPattern } from "../ids.ts";
 import { auditActionSchema, auditOutcomeSchema } from "./events.ts";
 import { exportStream, isFiltered, resolveSeqRange } from "./export.ts";
@@ -40,7 +40,7 @@ const headSchema = z
 
 const headRoute = createRoute({
   method: "get",
-  middleware: [requireScope("audit:read")] as const,
+  middleware: [routeGuard("audit:read")] as const,
   path: "/audit/head",
   summary: "The current head of the tenant's audit hash chain",
   responses: {
@@ -70,7 +70,7 @@ const exportQuerySchema = queryParameters({
 
 const exportRoute = createRoute({
   method: "get",
-  middleware: [requireScope("audit:read")] as const,
+  middleware: [routeGuard("audit:read")] as const,
   path: "/audit/export",
   summary: "Stream the audit chain as NDJSON or CSV, oldest first",
   description:

@@ -10,8 +10,8 @@ import { auditEvents } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { queryInteger, queryParameters, queryTimeMs } from "../http/query.ts";
+import { routeGuard } from "../http/route-guard.ts";
 import { timeCursor } from "../http/time-cursor.ts";
-import { requireScope } from "../identity/api-keys.ts";
 import { idPattern } from "../ids.ts";
 import { registerChainRoutes } from "./chain-routes.ts";
 import { auditActionSchema, auditEventSchema, auditOutcomeSchema } from "./events.ts";
@@ -51,7 +51,7 @@ const eventSchema = auditEventSchema
 
 const route = createRoute({
   method: "get",
-  middleware: [requireScope("audit:read")] as const,
+  middleware: [routeGuard("audit:read")] as const,
   path: "/audit",
   summary: "Query the audit log, newest first",
   request: { query: querySchema },

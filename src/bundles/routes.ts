@@ -7,7 +7,7 @@ import { auditOrigin } from "../audit/origin.ts";
 import { database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
-import { requireScope } from "../identity/api-keys.ts";
+import { routeGuard } from "../http/route-guard.ts";
 import { createBundle, requireBundle, toBundleBody } from "./records.ts";
 import { bundleIdSchema, bundleSchema, createBundleSchema } from "./schemas.ts";
 
@@ -18,7 +18,7 @@ const bundleResponse = (description: string) => ({
 
 const createBundleRoute = createRoute({
   method: "post",
-  middleware: [requireScope("publish")] as const,
+  middleware: [routeGuard("publish")] as const,
   path: "/bundles",
   summary: "Group versions into a bundle, delivered as one ZIP",
   description:
@@ -36,7 +36,7 @@ const createBundleRoute = createRoute({
 
 const getBundleRoute = createRoute({
   method: "get",
-  middleware: [requireScope("publish")] as const,
+  middleware: [routeGuard("publish")] as const,
   path: "/bundles/{bundleId}",
   summary: "Read a bundle: its members, entry names, manifest and ZIP length",
   request: { params: z.object({ bundleId: bundleIdSchema }) },

@@ -67,7 +67,7 @@ const TITLES: Record<ProblemCode, string> = {
   session_ended: "This download session has ended",
   version_purged: "This version's retention has ended and its bytes were deleted",
   length_required: "Content-Length is required",
-  payload_too_large: "The upload is larger than allowed",
+  payload_too_large: "The request body is larger than allowed",
   unsupported_media_type: "The body's media type is not one this route takes",
   range_not_satisfiable: "The requested range is not satisfiable",
   policy_violation: "The request breaks the policy of its class",

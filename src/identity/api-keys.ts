@@ -84,17 +84,6 @@ export function requireApiKey(): MiddlewareHandler<HonoEnv> {
   };
 }
 
-/**
- * A route's scope requirement, run before its request is validated: a caller without the scope
- * learns nothing about the route's input rules, only that it may not call it.
- */
-export function requireScope(scope: Scope): MiddlewareHandler<HonoEnv> {
-  return async function scopeCheck(c, next) {
-    assertScope(c.get("principal"), scope);
-    await next();
-  };
-}
-
 export function assertScope(principal: Principal, scope: Scope): void {
   if (principal.scopes.includes(scope)) return;
   throw new ApiError("insufficient_scope", `This action needs the "${scope}" scope.`, {

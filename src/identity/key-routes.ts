@@ -19,8 +19,9 @@ import { apiKeys, auditEvents } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
+import { routeGuard } from "../http/route-guard.ts";
 import { idPattern } from "../ids.ts";
-import { generateApiKey, requireScope, SCOPES, type Scope, scopeSchema } from "./api-keys.ts";
+import { generateApiKey, SCOPES, type Scope, scopeSchema } from "./api-keys.ts";
 
 type KeyRow = typeof apiKeys.$inferSelect;
 
@@ -94,7 +95,7 @@ type ApiKeyBody = z.infer<typeof apiKeySchema>;
 
 const createKeyRoute = createRoute({
   method: "post",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/keys",
   summary: "Create an API key",
   description:
@@ -114,7 +115,7 @@ const createKeyRoute = createRoute({
 
 const listKeysRoute = createRoute({
   method: "get",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/keys",
   summary: "List the tenant's API keys, revoked ones included, newest first",
   responses: {
@@ -128,7 +129,7 @@ const listKeysRoute = createRoute({
 
 const revokeKeyRoute = createRoute({
   method: "post",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/keys/{keyId}/revoke",
   summary: "Revoke an API key at once",
   description:

@@ -10,7 +10,8 @@ import type { HonoEnv } from "../env.ts";
 import { describeError } from "../http/logger.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
-import { assertScope, requireScope } from "../identity/api-keys.ts";
+import { routeGuard } from "../http/route-guard.ts";
+import { assertScope } from "../identity/api-keys.ts";
 import { objectNameSchema, versionIdSchema } from "../objects/schemas.ts";
 import { bulkRevoke, type RevocationRequest } from "./bulk-revocation.ts";
 import { SUBJECT_ID } from "./schemas.ts";
@@ -92,7 +93,7 @@ const revocationResultSchema = z
 
 const route = createRoute({
   method: "post",
-  middleware: [requireScope("revoke")] as const,
+  middleware: [routeGuard("revoke")] as const,
   path: "/revocations",
   summary: "Revoke every live link of a version, an object, a subject, or the whole tenant",
   description:

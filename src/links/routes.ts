@@ -7,7 +7,7 @@ import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
 import { publicOrigin } from "../http/request-context.ts";
-import { requireScope } from "../identity/api-keys.ts";
+import { routeGuard } from "../http/route-guard.ts";
 import { requireVersion } from "../objects/records.ts";
 import { signLinkToken } from "../tokens/tokens.ts";
 import { linkGuard } from "./guard-client.ts";
@@ -33,7 +33,7 @@ const linkResponse = (description: string) => ({
 
 const issueRoute = createRoute({
   method: "post",
-  middleware: [requireScope("issue")] as const,
+  middleware: [routeGuard("issue")] as const,
   path: "/links",
   summary: "Issue a download link to a version or a bundle",
   description:
@@ -50,7 +50,7 @@ const issueRoute = createRoute({
 
 const getRoute = createRoute({
   method: "get",
-  middleware: [requireScope("issue")] as const,
+  middleware: [routeGuard("issue")] as const,
   path: "/links/{linkId}",
   summary: "Read a link's live state",
   request: { params: z.object({ linkId: linkIdSchema }) },
@@ -59,7 +59,7 @@ const getRoute = createRoute({
 
 const revokeRoute = createRoute({
   method: "post",
-  middleware: [requireScope("revoke")] as const,
+  middleware: [routeGuard("revoke")] as const,
   path: "/links/{linkId}/revoke",
   summary: "Revoke a link at once, ending its open download sessions",
   request: {
@@ -72,7 +72,7 @@ const revokeRoute = createRoute({
 const decisionRoute = (decision: "approve" | "reject") =>
   createRoute({
     method: "post",
-    middleware: [requireScope("approve")] as const,
+    middleware: [routeGuard("approve")] as const,
     path: `/links/{linkId}/${decision}`,
     summary:
       decision === "approve"

@@ -8,7 +8,7 @@ import { database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
-import { requireScope } from "../identity/api-keys.ts";
+import { routeGuard } from "../http/route-guard.ts";
 import { newId } from "../ids.ts";
 import {
   insertVersion,
@@ -29,7 +29,7 @@ import { storageKeyFor, storeStream } from "./storage.ts";
 
 const publishRoute = createRoute({
   method: "post",
-  middleware: [requireScope("publish")] as const,
+  middleware: [routeGuard("publish", { body: "file", repeatable: ["label"] })] as const,
   path: "/objects/{name}/versions",
   summary: "Publish a new version of an object",
   description:
@@ -54,7 +54,7 @@ const publishRoute = createRoute({
 
 const listRoute = createRoute({
   method: "get",
-  middleware: [requireScope("publish")] as const,
+  middleware: [routeGuard("publish")] as const,
   path: "/objects/{name}/versions",
   summary: "List an object's versions, newest first",
   request: { params: z.object({ name: objectNameSchema }) },
@@ -69,7 +69,7 @@ const listRoute = createRoute({
 
 const getRoute = createRoute({
   method: "get",
-  middleware: [requireScope("publish")] as const,
+  middleware: [routeGuard("publish")] as const,
   path: "/versions/{versionId}",
   summary: "Read one version's metadata",
   request: { params: z.object({ versionId: versionIdSchema }) },

@@ -12,7 +12,7 @@ import { auditOrigin } from "../audit/origin.ts";
 import { type Database, database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
-import { requireScope } from "../identity/api-keys.ts";
+import { routeGuard } from "../http/route-guard.ts";
 import { CLASSES, classPolicySchema, classSchema } from "./classes.ts";
 import { type TenantSettings, tenantSettingsSchema } from "./settings.ts";
 import {
@@ -72,7 +72,7 @@ const policyResponse = (description: string) => ({
 
 const getPolicyRoute = createRoute({
   method: "get",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/policy",
   summary: "Read the tenant's effective class policies and settings",
   description:
@@ -86,7 +86,7 @@ const getPolicyRoute = createRoute({
 
 const putPolicyRoute = createRoute({
   method: "put",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/policy",
   summary: "Replace the policy of one or more classes, or the settings",
   description:
@@ -104,7 +104,7 @@ const putPolicyRoute = createRoute({
 
 const resetPolicyRoute = createRoute({
   method: "delete",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/policy/{class}",
   summary: "Return a class to the built-in policy",
   description: "Existing links keep the terms they were issued with.",

@@ -10,7 +10,7 @@ import { database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
-import { requireScope } from "../identity/api-keys.ts";
+import { routeGuard } from "../http/route-guard.ts";
 import { SUBJECT_ID } from "../links/schemas.ts";
 import {
   listSubjectsQuerySchema,
@@ -38,7 +38,7 @@ const changeResponse = (description: string) => ({
 
 const putRoute = createRoute({
   method: "put",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/subjects/{id}",
   summary: "Create or replace a subject",
   description:
@@ -57,7 +57,7 @@ const putRoute = createRoute({
 
 const getRoute = createRoute({
   method: "get",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/subjects/{id}",
   summary: "Read a subject",
   request: { params },
@@ -72,7 +72,7 @@ const getRoute = createRoute({
 
 const listRoute = createRoute({
   method: "get",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/subjects",
   summary: "List the tenant's subjects in id order, optionally by role or state",
   request: { query: listSubjectsQuerySchema },
@@ -91,7 +91,7 @@ const listRoute = createRoute({
 
 const deleteRoute = createRoute({
   method: "delete",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/subjects/{id}",
   summary: "Deactivate a subject, revoking every live link bound to it",
   description:

@@ -14,8 +14,8 @@ import { auditEvents } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
+import { routeGuard } from "../http/route-guard.ts";
 import { timeCursor } from "../http/time-cursor.ts";
-import { requireScope } from "../identity/api-keys.ts";
 import { type DeliveryRow, type DeliveryStatus, listAttempts } from "./attempts.ts";
 import { matchesEventType } from "./event-types.ts";
 import { deliveryMessage } from "./messages.ts";
@@ -30,7 +30,7 @@ import { requireEndpoint } from "./store.ts";
 
 const deliveriesRouteDef = createRoute({
   method: "get",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/webhooks/{webhookId}/deliveries",
   summary: "List an endpoint's delivery attempts, newest first",
   description:
@@ -49,7 +49,7 @@ const deliveriesRouteDef = createRoute({
 
 const replayRouteDef = createRoute({
   method: "post",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/webhooks/{webhookId}/replay",
   summary: "Send one event to an endpoint again",
   description:

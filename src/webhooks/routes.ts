@@ -13,7 +13,7 @@ import { database } from "../db/client.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
 import { ApiError } from "../http/problems.ts";
-import { requireScope } from "../identity/api-keys.ts";
+import { routeGuard } from "../http/route-guard.ts";
 import { registerWebhookDeliveryRoutes } from "./delivery-routes.ts";
 import {
   createWebhookSchema,
@@ -41,7 +41,7 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 
 const createRouteDef = createRoute({
   method: "post",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/webhooks",
   summary: "Register a webhook endpoint",
   description:
@@ -58,7 +58,7 @@ const createRouteDef = createRoute({
 
 const listRouteDef = createRoute({
   method: "get",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/webhooks",
   summary: "List the tenant's webhook endpoints, newest first",
   responses: {
@@ -69,7 +69,7 @@ const listRouteDef = createRoute({
 
 const getRouteDef = createRoute({
   method: "get",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/webhooks/{webhookId}",
   summary: "Read a webhook endpoint",
   request: { params: webhookParamsSchema },
@@ -81,7 +81,7 @@ const getRouteDef = createRoute({
 
 const updateRouteDef = createRoute({
   method: "patch",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/webhooks/{webhookId}",
   summary: "Change a webhook endpoint's URL, event types, description or disabled state",
   request: {
@@ -96,7 +96,7 @@ const updateRouteDef = createRoute({
 
 const deleteRouteDef = createRoute({
   method: "delete",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/webhooks/{webhookId}",
   summary: "Delete a webhook endpoint and its delivery records",
   description: "Deliveries still queued for it are dropped. The audit keeps the deletion.",
@@ -109,7 +109,7 @@ const deleteRouteDef = createRoute({
 
 const rotateRouteDef = createRoute({
   method: "post",
-  middleware: [requireScope("admin")] as const,
+  middleware: [routeGuard("admin")] as const,
   path: "/webhooks/{webhookId}/rotate-secret",
   summary: "Rotate a webhook endpoint's signing secret",
   description:
