@@ -5,7 +5,7 @@
  */
 import { ApiError } from "./problems.ts";
 
-/** Throws 400 invalid_request naming the first parameter of `url` given twice, unless repeatable. */
+/** Throws 400 invalid_request for the first parameter of `url` given twice, unless repeatable. */
 export function refuseRepeatedQueryParameters(url: string, repeatable: readonly string[]): void {
   const seen = new Set<string>();
   for (const name of new URL(url).searchParams.keys()) {

@@ -1,9 +1,9 @@
 /**
  * The door of every /v1 route, run after routing: the caller's scope first, then the request's
- * outer shape (no query parameter given twice; the body's size, media type and text). In this order a path that does not
- * exist is 404 and a method the path does not answer is 405, whatever the body; a caller without
- * the scope gets 403 and learns nothing from how the body would have been judged. The route's
- * own validator judges the body's content after this.
+ * outer shape (no query parameter given twice; the body's size, media type and text). In this order
+ * a path that does not exist is 404 and a method the path does not answer is 405, whatever the
+ * body; a caller without the scope gets 403 and learns nothing from how the body would have been
+ * judged. The route's own validator judges the body's content after this.
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";

@@ -1,8 +1,8 @@
 /**
- * The order in which a /v1 request is judged: the path (404), the method (405), the caller's
- * scope (403), and only then the query (400) and the body's size (413), media type (415) and text. A body can never
- * turn a 404, 405 or 403 into another answer, so it tells a caller nothing about a route it may
- * not call.
+ * The order in which a /v1 request is judged: the path (404), the method (405), the caller's scope
+ * (403), and only then the query (400) and the body's size (413), media type (415) and text. A body
+ * can never turn a 404, 405 or 403 into another answer, so it tells a caller nothing about a route
+ * it may not call.
  */
 import { describe, expect, it } from "vitest";
 import { addKey, api, seedTenant } from "../support/harness.ts";
