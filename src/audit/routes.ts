@@ -9,7 +9,7 @@ import { database } from "../db/client.ts";
 import { auditEvents } from "../db/schema.ts";
 import type { HonoEnv } from "../env.ts";
 import { problemResponses } from "../http/openapi.ts";
-import { queryInteger, queryParameters, queryTimeMs } from "../http/query.ts";
+import { queryInteger, queryParameters, queryTime, queryTimeMs } from "../http/query.ts";
 import { routeGuard } from "../http/route-guard.ts";
 import { timeCursor } from "../http/time-cursor.ts";
 import { idPattern } from "../ids.ts";
@@ -24,15 +24,17 @@ const querySchema = queryParameters({
   seq: queryInteger(1, Number.MAX_SAFE_INTEGER)
     .optional()
     .openapi({ description: "Only the event at this position of the chain" }),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive start" }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Exclusive end" }),
+  from: queryTime("Inclusive start"),
+  to: queryTime("Exclusive end"),
   limit: queryInteger(1, 500).default(50),
   cursor: z.string().max(200).optional(),
 })
   // An empty range is a mistake worth naming, as the export does, not a quiet empty page.
+  // Only two valid times are compared: `from` and `to` refused already need no third message.
   .refine((query) => !query.from || !query.to || queryTimeMs(query.from) < queryTimeMs(query.to), {
     message: "`from` must come before `to`.",
     path: ["to"],
+    when: (payload) => payload.issues.length === 0,
   });
 
 /**

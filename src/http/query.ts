@@ -23,11 +23,29 @@ export function queryParameters<Shape extends z.ZodRawShape>(shape: Shape) {
 
 /** A whole number between `min` and `max`, written in decimal digits. */
 export function queryInteger(min: number, max: number) {
+  const range = `a whole number from ${min} to ${max}`;
   return z
     .string()
-    .regex(/^[0-9]{1,16}$/, "Write a whole number in digits.")
+    .regex(/^[0-9]+$/, `Write ${range} in digits.`)
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+    .pipe(z.number().min(min, `Give ${range}.`).max(max, `Give ${range}.`));
+}
+
+/**
+ * A point in time: an ISO 8601 date-time with its zone, `Z` or an offset. A time without a zone
+ * is refused rather than guessed. In a URL, an offset's `+` must be written `%2B`, or it arrives
+ * as a space: the message says so, as that is the usual cause.
+ */
+export function queryTime(description: string) {
+  return z.iso
+    .datetime({
+      offset: true,
+      error:
+        "Give an ISO 8601 date-time with its zone, e.g. 2026-12-01T00:00:00Z or " +
+        "2026-12-01T01:00:00%2B01:00 (a + in a URL is written %2B).",
+    })
+    .optional()
+    .openapi({ description });
 }
 
 /**

@@ -45,8 +45,8 @@ export function wellFormed<T>(value: T): T {
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
 /**
- * Refuses a body that is not JSON (415, naming the type to send) and a JSON body holding
- * ill-formed text (400), before any route reads it. A request without a body passes: several
+ * Refuses a body of another media type (415, naming the type to send), a body sent as JSON that
+ * does not parse (400) and a JSON body holding ill-formed text (400), before any route reads it. A request without a body passes: several
  * actions take none.
  */
 export function requireWellFormedJson(): MiddlewareHandler<HonoEnv> {
@@ -59,9 +59,16 @@ export function requireWellFormedJson(): MiddlewareHandler<HonoEnv> {
       return next();
     }
 
-    // Hono keeps the parsed body, so the route's validator reads the same value again. A body
-    // that is not JSON at all is left for that validator to refuse in its usual words.
-    const body: unknown = await c.req.json().catch(() => undefined);
+    // Hono keeps the text, so the route's validator parses the same body again. An empty one is
+    // left to the route: several actions take no body, whatever the Content-Type says.
+    const text = await c.req.text();
+    if (text.trim() === "") return next();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ApiError("invalid_request", "The body is not valid JSON.");
+    }
     if (hasIllFormedText(body)) {
       throw new ApiError(
         "invalid_request",

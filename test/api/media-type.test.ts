@@ -62,3 +62,33 @@ describe("the media type of a request body", () => {
     },
   );
 });
+
+describe("a body sent as JSON", () => {
+  it("that does not parse is 400 invalid_request saying it is not valid JSON", async () => {
+    const tenant = await seedTenant();
+
+    const response = await api(tenant, "/webhooks", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "notjson",
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      code: "invalid_request",
+      detail: "The body is not valid JSON.",
+    });
+  });
+
+  it("that parses is read by the route as before", async () => {
+    const tenant = await seedTenant();
+    const version = await publish(tenant, utf8("a,b\n"), { class: "internal" });
+
+    const response = await api(tenant, "/links", {
+      method: "POST",
+      json: { versionId: version.versionId, ttlSeconds: 600 },
+    });
+
+    expect(response.status).toBe(201);
+  });
+});
