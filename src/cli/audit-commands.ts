@@ -232,8 +232,20 @@ export async function verifyAuditFile(
   const { summary, ends } = await checkChain(args, stdin, name);
 
   const verdict =
-    args.head && client ? await compareWithGateway(client, ends, args.fromStart) : null;
+    args.head && client
+      ? await compareWithGateway(client, ends, args.fromStart).catch((error: unknown) => {
+          throw locatedIn(name, error);
+        })
+      : null;
   return verifyOutcome(name, summary, verdict);
+}
+
+/** A failed comparison named like a problem of the file: `FILE line N: …`, as the others are. */
+function locatedIn(name: string, error: unknown): unknown {
+  if (!(error instanceof ChainBrokenError)) return error;
+  const { line } = error.problem;
+  const where = line === null ? name : `${name} line ${line}`;
+  return new ChainBrokenError(`${where}: ${error.message}`, error.problem);
 }
 
 /** A removal is also what a filtered export looks like to a plain verify. */

@@ -246,7 +246,8 @@ describe("audit verify --head and --from-start", () => {
     expect(result.status).toBe(3);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(
-      "error chain_broken: the file starts at seq 2, but the gateway's chain starts at seq 1",
+      `error chain_broken: ${cut} line 1: the file starts at seq 2, but the gateway's chain ` +
+        "starts at seq 1",
     );
   });
 
@@ -355,7 +356,7 @@ describe("audit verify --json gives a broken chain as data too, exit 3", () => {
       option: "--from-start",
       problem: () => ({ kind: "not_from_start", line: null, seq: null, eventId: null }),
     },
-  ])("--head: $name", async ({ file, gateway, option, problem }) => {
+  ])("--head: $name, named at its file and line", async ({ file, gateway, option, problem }) => {
     const path = await writeLines(dir, "head-json.ndjson", file());
     const { fetch } = chainGateway(gateway(), null);
     const result = await cli(["audit", "verify", path, option, "--json"], fetch);
@@ -365,7 +366,9 @@ describe("audit verify --json gives a broken chain as data too, exit 3", () => {
       intact: false,
       problem: { ...problem(), message: expect.any(String) },
     });
-    expect(result.stderr).toBe(`error chain_broken: ${printed.problem.message}\n`);
+    const { line, message } = printed.problem;
+    const where = line === null ? path : `${path} line ${line}`;
+    expect(result.stderr).toBe(`error chain_broken: ${where}: ${message}\n`);
   });
 });
 
