@@ -46,8 +46,8 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
 /**
  * Refuses a body of another media type (415, naming the type to send), a body sent as JSON that
- * does not parse (400) and a JSON body holding ill-formed text (400), before any route reads it. A request without a body passes: several
- * actions take none.
+ * does not parse (400) and a JSON body holding ill-formed text (400), before any route reads it. A
+ * request without a body passes: several actions take none.
  */
 export function requireWellFormedJson(): MiddlewareHandler<HonoEnv> {
   return async (c, next) => {

@@ -92,7 +92,7 @@ describe("query parameters", () => {
     ]);
   });
 
-  it("a time without a zone names the form to use, and two refused times get no third issue", async () => {
+  it("a zoneless time names the form to use; two refused times get no third issue", async () => {
     const tenant = await seedTenant();
 
     const response = await api(tenant, "/audit?from=2026-12-04&to=2026-12-01T10:00");
