@@ -5,7 +5,7 @@
  */
 import type { AuditQuery } from "../client/index.ts";
 import type { AuditExportArgs, AuditVerifyArgs } from "./audit-commands.ts";
-import { parsePositiveInteger, UsageError, wholeNumber } from "./usage.ts";
+import { parsePageLimit, parsePositiveInteger, UsageError } from "./usage.ts";
 
 type Values = Record<string, string | string[] | boolean | undefined>;
 
@@ -116,16 +116,7 @@ export function parseAuditList(values: Values): AuditQuery {
 }
 
 function parseLimit(text: string): number {
-  const limit = wholeNumber(text);
-  if (limit > AUDIT_PAGE_LIMIT) {
-    throw new UsageError(`--limit "${text}" is more than ${AUDIT_PAGE_LIMIT}, a page's most.`);
-  }
-  if (!(limit >= 1)) {
-    throw new UsageError(
-      `--limit must be a whole number from 1 to ${AUDIT_PAGE_LIMIT}, not "${text}".`,
-    );
-  }
-  return limit;
+  return parsePageLimit(text, AUDIT_PAGE_LIMIT);
 }
 
 export function parseAuditExport(values: Values): AuditExportArgs {

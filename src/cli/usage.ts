@@ -48,6 +48,16 @@ export function parsePositiveInteger(option: string, text: string, min = 1): num
   return value;
 }
 
+/** `--limit N` of a list whose pages hold at most `most` items, checked before it is sent. */
+export function parsePageLimit(text: string, most: number): number {
+  const limit = wholeNumber(text);
+  if (limit > most) throw new UsageError(`--limit "${text}" is more than ${most}, a page's most.`);
+  if (!(limit >= 1)) {
+    throw new UsageError(`--limit must be a whole number from 1 to ${most}, not "${text}".`);
+  }
+  return limit;
+}
+
 /** `--meta key=value`, repeatable; a key given twice is a mistake, not an override. */
 export function parseLabels(pairs: readonly string[]): Record<string, string> {
   return parsePairs("--meta", pairs);

@@ -4,7 +4,10 @@
  * gateway says which one it does not know.
  */
 import type { CreateWebhookInput, UpdateWebhookInput } from "../client/index.ts";
-import { parseDuration, parsePositiveInteger, UsageError } from "./usage.ts";
+import { parseDuration, parsePageLimit, UsageError } from "./usage.ts";
+
+/** The most deliveries one page of GET /v1/webhooks/{id}/deliveries holds. */
+const DELIVERIES_PAGE_LIMIT = 200;
 
 type Values = Record<string, string | string[] | boolean | undefined>;
 
@@ -84,7 +87,8 @@ export function parseWebhookCommand(
     case "webhooks delete":
       return { command, json, webhookId: operand };
     case "webhooks update": {
-      if (values.disable && values.enable) throw new UsageError("Give --disable or --enable.");
+      if (values.disable && values.enable)
+        throw new UsageError("Give --disable or --enable, not both.");
       const input: UpdateWebhookInput = {};
       if (text("url") !== undefined) input.url = text("url");
       if (text("events") !== undefined) input.eventTypes = parseEvents(text("events") ?? "");
@@ -108,7 +112,7 @@ export function parseWebhookCommand(
         command,
         json,
         webhookId: operand,
-        limit: limit === undefined ? undefined : parsePositiveInteger("--limit", limit),
+        limit: limit === undefined ? undefined : parsePageLimit(limit, DELIVERIES_PAGE_LIMIT),
         cursor: text("cursor"),
       };
     }

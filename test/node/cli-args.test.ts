@@ -225,3 +225,20 @@ describe("parseCommandLine", () => {
     expect(usageErrorOf(() => parseCommandLine(argv)).message).toContain(message);
   });
 });
+
+describe("webhook options checked before anything is sent", () => {
+  const WEBHOOK = "whk_aaaaaaaaaaaaaaaaaaaaaa";
+
+  it.each([
+    [["webhooks", "deliveries", WEBHOOK, "--limit", "500"], '--limit "500" is more than 200'],
+    [["webhooks", "deliveries", WEBHOOK, "--limit", "0"], "from 1 to 200"],
+    [["webhooks", "update", WEBHOOK, "--disable", "--enable"], "--disable or --enable, not both"],
+  ])("refuses %j as a usage error", (argv, message) => {
+    expect(usageErrorOf(() => parseCommandLine(argv)).message).toContain(message);
+  });
+
+  it("a deliveries page of 200, the most, is sent as asked", () => {
+    const argv = ["webhooks", "deliveries", WEBHOOK, "--limit", "200"];
+    expect(parseCommandLine(argv)).toMatchObject({ webhookId: WEBHOOK, limit: 200 });
+  });
+});
