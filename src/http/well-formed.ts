@@ -6,6 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { HonoEnv } from "../env.ts";
 import { ApiError } from "./problems.ts";
+import { firstRepeatedKey } from "./repeated-keys.ts";
 
 /**
  * Whether a parsed JSON value holds a string (or a key) that is not well-formed Unicode. It walks
@@ -68,6 +69,14 @@ export function requireWellFormedJson(): MiddlewareHandler<HonoEnv> {
       body = JSON.parse(text);
     } catch {
       throw new ApiError("invalid_request", "The body is not valid JSON.");
+    }
+    const repeated = firstRepeatedKey(text);
+    if (repeated !== null) {
+      throw new ApiError(
+        "invalid_request",
+        `The key ${JSON.stringify(repeated.slice(0, 64))} is given more than once in one object; ` +
+          "give it once.",
+      );
     }
     if (hasIllFormedText(body)) {
       throw new ApiError(
