@@ -15,7 +15,7 @@ import { refuseRepeatedQueryParameters } from "./repeated-parameters.ts";
 import { requireWellFormedJson } from "./well-formed.ts";
 
 /** Larger than any real policy or subject document, far smaller than anything abusive. */
-export const MAX_JSON_BODY_BYTES = 64 * 1024;
+const MAX_JSON_BODY_BYTES = 64 * 1024;
 
 const jsonBodyLimit = bodyLimit({
   maxSize: MAX_JSON_BODY_BYTES,
@@ -43,16 +43,11 @@ export interface RouteShape {
 
 export function routeGuard(scope: Scope, shape: RouteShape = {}): MiddlewareHandler<HonoEnv> {
   const repeatable = shape.repeatable ?? [];
-  if (shape.body === "file") {
-    return async (c, next) => {
-      assertScope(c.get("principal"), scope);
-      refuseRepeatedQueryParameters(c.req.url, repeatable);
-      await next();
-    };
-  }
   return async (c, next) => {
     assertScope(c.get("principal"), scope);
     refuseRepeatedQueryParameters(c.req.url, repeatable);
+    if (shape.body === "file") return next();
+
     return jsonBodyLimit(c, async () => {
       await wellFormedJson(c, next);
     });
