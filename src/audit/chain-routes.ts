@@ -69,7 +69,7 @@ const exportQuerySchema = queryParameters({
 
 const exportRoute = createRoute({
   method: "get",
-  middleware: [routeGuard("audit:read")] as const,
+  middleware: [routeGuard("audit:read", { takesQuery: true })] as const,
   path: "/audit/export",
   summary: "Stream the audit chain as NDJSON or CSV, oldest first",
   description:

@@ -53,7 +53,7 @@ const eventSchema = auditEventSchema
 
 const route = createRoute({
   method: "get",
-  middleware: [routeGuard("audit:read")] as const,
+  middleware: [routeGuard("audit:read", { takesQuery: true })] as const,
   path: "/audit",
   summary: "Query the audit log, newest first",
   request: { query: querySchema },

@@ -103,7 +103,9 @@ export async function exportAudit(
   // refused, or to find that it cannot be written.
   await refuseUnusable(args.out, args.force);
   const partial = `${args.out}.partial`;
-  const file = await open(partial, "w").catch((error: unknown) => {
+  // A leftover of an interrupted export is replaced, not reused: reused, its mode would carry over.
+  await rm(partial, { force: true });
+  const file = await open(partial, "wx", 0o644).catch((error: unknown) => {
     throw new LocalFileError(
       "file_unwritable",
       `cannot write ${partial}: ${(error as Error).message}`,
@@ -312,8 +314,10 @@ function refuseNonExport(line: InputLine, text: string | null, name: string): vo
       "decompress it first (gunzip -c FILE | portcullis audit verify -).",
     );
   }
+  // Blank lines before it are skipped, so the first line judged need not be line 1.
+  const first = line.number === 1 ? "its first line" : `line ${line.number}, its first not blank,`;
   if (text === null) {
-    throw notAnExport(`its first line is longer than ${MAX_LINE_MIB} MiB, which no event is`);
+    throw notAnExport(`${first} is longer than ${MAX_LINE_MIB} MiB, which no event is`);
   }
   if (text.trimStart().startsWith("{")) return;
 
@@ -324,10 +328,7 @@ function refuseNonExport(line: InputLine, text: string | null, name: string): vo
     value = undefined;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw notAnExport(
-      "its first line is not a JSON object",
-      "export with --format ndjson to verify.",
-    );
+    throw notAnExport(`${first} is not a JSON object`, "export with --format ndjson to verify.");
   }
 }
 

@@ -16,7 +16,7 @@ export const AUDIT_PAGE_LIMIT = 500;
 
 const DATE = /^(\d{4})-(\d\d)-(\d\d)$/;
 const DATE_TIME =
-  /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.\d{1,9})?)?(Z|[+-](\d\d):(\d\d))?$/;
+  /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?(Z|[+-](\d\d):(\d\d))?$/;
 
 /**
  * An audit time option: a full ISO 8601 date-time with its zone (`Z` or `±hh:mm`), or a date,

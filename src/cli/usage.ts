@@ -35,7 +35,8 @@ export function parseDuration(option: string, text: string): number {
 
 /** `text` as a whole number written in digits, or NaN: no sign, fraction or exponent. */
 export function wholeNumber(text: string): number {
-  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  // Digits only: " 5" or "5 " is a typo, as the API judges it too.
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   return Number.isSafeInteger(value) ? value : Number.NaN;
 }
 

@@ -12,7 +12,7 @@ import { assertScope, type Scope } from "../identity/api-keys.ts";
 import { problemResponse } from "./errors.ts";
 import { ApiError } from "./problems.ts";
 import { refuseRepeatedQueryParameters } from "./repeated-parameters.ts";
-import { requireWellFormedJson } from "./well-formed.ts";
+import { refuseAnyBody, requireWellFormedJson } from "./well-formed.ts";
 
 /** Larger than any real policy or subject document, far smaller than anything abusive. */
 const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -30,26 +30,49 @@ const jsonBodyLimit = bodyLimit({
 });
 
 const wellFormedJson = requireWellFormedJson();
+const noBody = refuseAnyBody();
 
 export interface RouteShape {
+  /**
+   * The route declares query parameters (its schema refuses unknown ones by name). Without
+   * them, any query parameter is refused here: an ignored one could be a filter the caller
+   * believes applied, or an option such as `dryRun` believed honoured.
+   */
+  takesQuery?: boolean;
   /** Query parameters that may be given more than once, such as a publish's `label`. */
   repeatable?: readonly string[];
   /**
    * "json" (the default): a small JSON document, or none. "file": a publish's file, which streams
-   * into R2 under its own limit and media type.
+   * into R2 under its own limit and media type. "none": an action that takes no body.
    */
-  body?: "json" | "file";
+  body?: "json" | "file" | "none";
 }
 
 export function routeGuard(scope: Scope, shape: RouteShape = {}): MiddlewareHandler<HonoEnv> {
   const repeatable = shape.repeatable ?? [];
   return async (c, next) => {
     assertScope(c.get("principal"), scope);
+    if (!shape.takesQuery) refuseAnyQueryParameter(c.req.url);
     refuseRepeatedQueryParameters(c.req.url, repeatable);
     if (shape.body === "file") return next();
+    if (shape.body === "none") {
+      return jsonBodyLimit(c, async () => {
+        await noBody(c, next);
+      });
+    }
 
     return jsonBodyLimit(c, async () => {
       await wellFormedJson(c, next);
     });
   };
+}
+
+function refuseAnyQueryParameter(url: string): void {
+  const [name] = new URL(url).searchParams.keys();
+  if (name === undefined) return;
+  throw new ApiError(
+    "invalid_request",
+    `This route takes no query parameters; ${JSON.stringify(name.slice(0, 64))} is not one.`,
+    { extensions: { parameter: name.slice(0, 64) } },
+  );
 }

@@ -43,27 +43,28 @@ export function wellFormed<T>(value: T): T {
   return value;
 }
 
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+/** application/json, with at most a charset parameter, which must be UTF-8 (RFC 8259 §8.1). */
+const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
 /**
  * Refuses a body of another media type (415, naming the type to send), a body sent as JSON that
- * does not parse (400) and a JSON body holding ill-formed text (400), before any route reads it. A
- * request without a body passes: several actions take none.
+ * does not parse (400), one that gives a key twice in an object (400) and one holding ill-formed
+ * text (400), before any route reads it. An empty body is no body, whatever its Content-Type: the
+ * route sees none, so an action whose body is optional is done without it. A GET or HEAD has no
+ * body to judge.
  */
 export function requireWellFormedJson(): MiddlewareHandler<HonoEnv> {
   return async (c, next) => {
-    const type = c.req.header("Content-Type") ?? "";
-    if (!JSON_MEDIA_TYPE.test(type)) {
-      if (hasBody(c.req.raw)) {
-        throw new ApiError("unsupported_media_type", "Send the body as application/json.");
-      }
+    const text = await bodyTextOf(c.req.raw, () => c.req.text());
+    if (text === null) {
+      c.req.raw = withoutBody(c.req.raw);
       return next();
     }
+    if (!JSON_MEDIA_TYPE.test(c.req.header("Content-Type") ?? "")) {
+      throw new ApiError("unsupported_media_type", "Send the body as application/json (UTF-8).");
+    }
 
-    // Hono keeps the text, so the route's validator parses the same body again. An empty one is
-    // left to the route: several actions take no body, whatever the Content-Type says.
-    const text = await c.req.text();
-    if (text.trim() === "") return next();
+    // Hono keeps the text, so the route's validator parses the same body again.
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -88,9 +89,27 @@ export function requireWellFormedJson(): MiddlewareHandler<HonoEnv> {
   };
 }
 
-function hasBody(request: Request): boolean {
-  if (request.method === "GET" || request.method === "HEAD") return false;
-  const length = request.headers.get("Content-Length");
-  if (length !== null) return length.trim() !== "0";
-  return request.body !== null;
+/** Refuses any body (400): for actions that take none, so nothing sent is silently ignored. */
+export function refuseAnyBody(): MiddlewareHandler<HonoEnv> {
+  return async (c, next) => {
+    const text = await bodyTextOf(c.req.raw, () => c.req.text());
+    if (text !== null) throw new ApiError("invalid_request", "This action takes no body.");
+    return next();
+  };
+}
+
+/** The body's text, or null when there is none to judge: a GET, a HEAD, or only white space. */
+async function bodyTextOf(request: Request, read: () => Promise<string>): Promise<string | null> {
+  if (request.method === "GET" || request.method === "HEAD") return null;
+  if (request.headers.get("Content-Length")?.trim() === "0" || request.body === null) return null;
+  const text = await read();
+  return text.trim() === "" ? null : text;
+}
+
+/** The same request with no body and no headers describing one. */
+function withoutBody(request: Request): Request {
+  const headers = new Headers(request.headers);
+  headers.delete("Content-Type");
+  headers.delete("Content-Length");
+  return new Request(request.url, { method: request.method, headers });
 }

@@ -129,7 +129,7 @@ const listKeysRoute = createRoute({
 
 const revokeKeyRoute = createRoute({
   method: "post",
-  middleware: [routeGuard("admin")] as const,
+  middleware: [routeGuard("admin", { body: "none" })] as const,
   path: "/keys/{keyId}/revoke",
   summary: "Revoke an API key at once",
   description:

@@ -29,7 +29,9 @@ import { storageKeyFor, storeStream } from "./storage.ts";
 
 const publishRoute = createRoute({
   method: "post",
-  middleware: [routeGuard("publish", { body: "file", repeatable: ["label"] })] as const,
+  middleware: [
+    routeGuard("publish", { body: "file", takesQuery: true, repeatable: ["label"] }),
+  ] as const,
   path: "/objects/{name}/versions",
   summary: "Publish a new version of an object",
   description:

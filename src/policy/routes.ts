@@ -104,7 +104,7 @@ const putPolicyRoute = createRoute({
 
 const resetPolicyRoute = createRoute({
   method: "delete",
-  middleware: [routeGuard("admin")] as const,
+  middleware: [routeGuard("admin", { body: "none" })] as const,
   path: "/policy/{class}",
   summary: "Return a class to the built-in policy",
   description: "Existing links keep the terms they were issued with.",

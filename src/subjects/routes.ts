@@ -72,7 +72,7 @@ const getRoute = createRoute({
 
 const listRoute = createRoute({
   method: "get",
-  middleware: [routeGuard("admin")] as const,
+  middleware: [routeGuard("admin", { takesQuery: true })] as const,
   path: "/subjects",
   summary: "List the tenant's subjects in id order, optionally by role or state",
   request: { query: listSubjectsQuerySchema },
@@ -91,7 +91,7 @@ const listRoute = createRoute({
 
 const deleteRoute = createRoute({
   method: "delete",
-  middleware: [routeGuard("admin")] as const,
+  middleware: [routeGuard("admin", { body: "none" })] as const,
   path: "/subjects/{id}",
   summary: "Deactivate a subject, revoking every live link bound to it",
   description:

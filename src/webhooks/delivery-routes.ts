@@ -30,7 +30,7 @@ import { requireEndpoint } from "./store.ts";
 
 const deliveriesRouteDef = createRoute({
   method: "get",
-  middleware: [routeGuard("admin")] as const,
+  middleware: [routeGuard("admin", { takesQuery: true })] as const,
   path: "/webhooks/{webhookId}/deliveries",
   summary: "List an endpoint's delivery attempts, newest first",
   description:

@@ -96,7 +96,7 @@ const updateRouteDef = createRoute({
 
 const deleteRouteDef = createRoute({
   method: "delete",
-  middleware: [routeGuard("admin")] as const,
+  middleware: [routeGuard("admin", { body: "none" })] as const,
   path: "/webhooks/{webhookId}",
   summary: "Delete a webhook endpoint and its delivery records",
   description: "Deliveries still queued for it are dropped. The audit keeps the deletion.",

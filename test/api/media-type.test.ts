@@ -17,7 +17,7 @@ describe("the media type of a request body", () => {
     expect(response.status).toBe(415);
     expect(await response.json()).toMatchObject({
       code: "unsupported_media_type",
-      detail: "Send the body as application/json.",
+      detail: "Send the body as application/json (UTF-8).",
     });
     const listed = await (await api(tenant, "/webhooks")).json<{ webhooks: unknown[] }>();
     expect(listed.webhooks).toEqual([]);

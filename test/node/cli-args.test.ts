@@ -33,7 +33,7 @@ describe("parsePositiveInteger", () => {
     expect(parsePositiveInteger("--limit", "500")).toBe(500);
   });
 
-  it.each(["0", "-1", "2.5", "ten", ""])("refuses %j and names the option", (text) => {
+  it.each(["0", "-1", "2.5", "ten", "", " 5", "5 "])("refuses %j and names the option", (text) => {
     expect(usageErrorOf(() => parsePositiveInteger("--uses", text)).message).toMatch(/^--uses /);
   });
 });

@@ -4,7 +4,17 @@
  * it is a local error (exit 2) and never "internal", an option is given once, list finds one
  * position of the chain, and times finer than a millisecond round up.
  */
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -141,6 +151,18 @@ describe("audit export: failures after the fetch leave no file behind", () => {
     const left = await readdir(dir);
     expect(left).not.toContain("renamed.ndjson");
     expect(left).not.toContain("renamed.ndjson.partial");
+  });
+
+  it("a leftover FILE.partial is replaced, not reused: the export gets a fresh file", async () => {
+    const out = join(dir, "leftover.ndjson");
+    await writeFile(`${out}.partial`, "half an export");
+    await chmod(`${out}.partial`, 0o000);
+    const { fetch } = exportGateway();
+
+    const result = await cli(["audit", "export", "--out", out], fetch);
+    expect(result.status, result.stderr).toBe(0);
+    expect(await readFile(out, "utf8")).toBe(body);
+    expect((await lstat(out)).mode & 0o600).toBe(0o600);
   });
 
   it("an export the API refuses leaves neither FILE nor FILE.partial", async () => {

@@ -78,6 +78,7 @@ describe("audit date and limit options", () => {
     [["audit", "--from", "yesterday"], '--from "yesterday" is not an ISO 8601 time'],
     [["audit", "--to", "2026-02-30"], '--to "2026-02-30" is not a real date'],
     [["audit", "export", "--out", "f", "--since", "2026-12-04T10:13:05"], "a zone is required"],
+    [["audit", "--from", "2026-12-04T17:21Z"], "is not an ISO 8601 time"],
     [["audit", "export", "--out", "f", "--until", "2026-12-04 10:13Z"], "--until"],
     [["audit", "--from", "2026-12-02", "--to", "2026-12-01"], "--to must come after --from"],
     [["audit", "--limit", "1000"], '--limit "1000" is more than 500'],

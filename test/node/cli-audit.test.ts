@@ -194,6 +194,13 @@ describe("audit verify refuses what is not an NDJSON export, exit 2", () => {
     },
   );
 
+  it("a first line after blank ones is named by its number", async () => {
+    const file = await writeLines(dir, "blank-then-null.ndjson", ["", "", "null", ...chain]);
+    const result = await cli(["audit", "verify", file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("(line 3, its first not blank, is not a JSON object)");
+  });
+
   it("a gzip-compressed export is refused, saying how to decompress it", async () => {
     const file = join(dir, "export.ndjson.gz");
     await writeFile(file, gzipSync(`${chain.join("\n")}\n`));
