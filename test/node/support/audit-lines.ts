@@ -7,6 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chainHash, GENESIS_HASH } from "../../../src/audit/chain.ts";
 import type { SealedAuditEvent } from "../../../src/audit/events.ts";
+import { fakeFetch, json } from "../fixtures.ts";
 
 const SEALED_AT = Date.UTC(2026, 11, 1);
 
@@ -79,4 +80,35 @@ export async function writeLines(dir: string, name: string, lines: readonly stri
   const path = join(dir, name);
   await writeFile(path, lines.length ? `${lines.join("\n")}\n` : "");
   return path;
+}
+
+/**
+ * A gateway holding `events` (their lines) from `anchor + 1` on: GET /v1/audit/head, and
+ * GET /v1/audit?seq=N answering the event at N.
+ */
+export function chainGateway(
+  events: readonly string[],
+  anchor: { seq: number; hash: string } | null,
+) {
+  return fakeFetch((request) => {
+    const url = new URL(request.url);
+    if (url.pathname === "/v1/audit/head") {
+      const last = events.at(-1);
+      const head = last
+        ? { seq: eventOf(last).seq, hash: eventOf(last).hash, sealedAt: "2026-12-01T00:00:00Z" }
+        : null;
+      const pruned = anchor ? { ...anchor, prunedAt: "2026-12-01T00:00:00Z" } : null;
+      return json(200, { head, anchor: pruned, waiting: 0 });
+    }
+    if (url.pathname === "/v1/audit") {
+      const seq = Number(url.searchParams.get("seq"));
+      const found = events.map(eventOf).filter((event) => event.seq === seq);
+      const asApi = found.map((event) => ({
+        ...event,
+        occurredAt: new Date(event.occurredAt).toISOString(),
+      }));
+      return json(200, { events: asApi, nextCursor: null });
+    }
+    return json(404, { code: "not_found", detail: "no such route" });
+  });
 }
