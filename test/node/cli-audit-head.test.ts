@@ -3,26 +3,17 @@
  * server would: the file's ends are compared with the gateway's chain, and a broken chain is
  * given as data under --json, named at its file and line.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "./fixtures.ts";
-import { chainGateway, chainLines, eventOf, writeLines } from "./support/audit-lines.ts";
-
-const OTHER_TENANT = "tnt_BBBBBBBBBBBBBBBBBBBBBB";
+import { chainGateway, eventOf, makeAuditFiles, writeLines } from "./support/audit-lines.ts";
 
 let dir: string;
 let chain: string[];
 let otherChain: string[];
 let tampered: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "portcullis-audit-head-"));
-  chain = await chainLines(12);
-  otherChain = await chainLines(12, OTHER_TENANT);
-  const edited = [...chain];
-  edited[3] = (edited[3] ?? "").replace('"country":"DE"', '"country":"FR"');
-  tampered = await writeLines(dir, "tampered.ndjson", edited);
+  ({ dir, chain, otherChain, tampered } = await makeAuditFiles("portcullis-audit-head-"));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

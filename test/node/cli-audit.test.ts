@@ -5,33 +5,32 @@
  * comparison with the gateway is in ./cli-audit-head.test.ts.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChainBrokenError, verifyAuditFile } from "../../src/cli/audit-commands.ts";
 import { cli } from "./fixtures.ts";
-import { chainGateway, chainLines, eventOf, TENANT, writeLines } from "./support/audit-lines.ts";
+import {
+  chainGateway,
+  eventOf,
+  makeAuditFiles,
+  OTHER_TENANT,
+  TENANT,
+  writeLines,
+} from "./support/audit-lines.ts";
 import { outputOf } from "./support/process-output.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const CLI = join(ROOT, "bin", "portcullis.js");
-
-const OTHER_TENANT = "tnt_BBBBBBBBBBBBBBBBBBBBBB";
 
 let dir: string;
 let chain: string[];
 let otherChain: string[];
 let tampered: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "portcullis-audit-cli-"));
-  chain = await chainLines(12);
-  otherChain = await chainLines(12, OTHER_TENANT);
-  const edited = [...chain];
-  edited[3] = (edited[3] ?? "").replace('"country":"DE"', '"country":"FR"');
-  tampered = await writeLines(dir, "tampered.ndjson", edited);
+  ({ dir, chain, otherChain, tampered } = await makeAuditFiles("portcullis-audit-cli-"));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,8 @@
  * writes it (the D1 row's columns in order), hashed as the ledger hashes, so `audit verify` can
  * be driven line by line and a gateway faked from the same events.
  */
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chainHash, GENESIS_HASH } from "../../../src/audit/chain.ts";
 import type { SealedAuditEvent } from "../../../src/audit/events.ts";
@@ -12,6 +13,7 @@ import { fakeFetch, json } from "../fixtures.ts";
 const SEALED_AT = Date.UTC(2026, 11, 1);
 
 export const TENANT = "tnt_AAAAAAAAAAAAAAAAAAAAAA";
+export const OTHER_TENANT = "tnt_BBBBBBBBBBBBBBBBBBBBBB";
 
 /** A tenant's chain: positions 1 to `count`, as NDJSON lines. */
 export async function chainLines(count: number, tenantId = TENANT): Promise<string[]> {
@@ -111,4 +113,24 @@ export function chainGateway(
     }
     return json(404, { code: "not_found", detail: "no such route" });
   });
+}
+
+/** What the verify tests work on: made once per test file, in a directory of its own. */
+export interface AuditFiles {
+  dir: string;
+  /** A 12-event chain of TENANT, and one of OTHER_TENANT. */
+  chain: string[];
+  otherChain: string[];
+  /** The path of `chain` with the 4th event's country edited and nothing rehashed. */
+  tampered: string;
+}
+
+export async function makeAuditFiles(prefix: string): Promise<AuditFiles> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const chain = await chainLines(12);
+  const otherChain = await chainLines(12, OTHER_TENANT);
+  const edited = [...chain];
+  edited[3] = (edited[3] ?? "").replace('"country":"DE"', '"country":"FR"');
+  const tampered = await writeLines(dir, "tampered.ndjson", edited);
+  return { dir, chain, otherChain, tampered };
 }
